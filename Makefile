@@ -1,0 +1,45 @@
+# The two commands of the quick start: `make run` and `make test`.
+# Each installs what is missing first (Poetry in .tools/, the app in .venv/) and does
+# nothing extra when it is already there.
+
+PYTHON ?= python3
+TOOLS := .tools
+VENV := .venv
+POETRY := $(TOOLS)/bin/poetry
+POETRY_VERSION := 2.5.1
+MIRROR_PLUGIN_VERSION := 0.6.5
+
+# Poetry asks the same package index that pip uses (computed, never written down).
+export POETRY_VIRTUALENVS_IN_PROJECT := true
+export POETRY_PYPI_MIRROR_URL ?= $(shell $(PYTHON) -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)' 2>/dev/null)
+
+.PHONY: run migrate test install lock lint clean
+
+run: $(VENV)/.installed migrate
+	$(VENV)/bin/python manage.py serve
+
+migrate: $(VENV)/.installed
+	$(VENV)/bin/python manage.py migrate
+
+test: $(VENV)/.installed
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+lock: $(POETRY)
+	$(POETRY) lock
+
+$(POETRY):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check \
+		"poetry==$(POETRY_VERSION)" "poetry-plugin-pypi-mirror==$(MIRROR_PLUGIN_VERSION)"
+
+$(VENV)/.installed: pyproject.toml poetry.lock | $(POETRY)
+	$(POETRY) install --no-root --no-interaction
+	@touch $@
+
+clean:
+	rm -rf $(TOOLS) $(VENV) .pytest_cache

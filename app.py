@@ -1,0 +1,85 @@
+"""The ASGI entry point: `app` is built by `create_app`, which tests call for a fresh app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from modules.author.presentation.router import router as authors_router
+from modules.book.presentation.router import router as books_router
+from modules.container import Container, start_mappers, subscribe_event_handlers
+from modules.shared.domain.identity import SnowflakeGenerator, use_generator
+from modules.shared.infrastructure.settings import Settings, get_settings
+from modules.shared.presentation.problems import (
+    install_problem_handlers,
+    use_problem_media_type_in_openapi,
+)
+
+DESCRIPTION = """
+A catalogue of **books** and **authors**, built as a layered Domain-Driven Design modular
+monolith.
+
+* Ids are 64-bit Snowflakes written as **decimal strings**.
+* Lists are pages `{items, next_cursor}`; pass `next_cursor` back as `cursor`.
+* Every error is RFC 9457 `application/problem+json`.
+* Adding an author to a book makes the author list the book (a domain event between the
+  two contexts).
+"""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    container: Container = app.state.container
+    settings: Settings = container.settings()
+    # After any fork: each process makes its ids with the worker id it was given.
+    use_generator(SnowflakeGenerator(settings.snowflake_worker_id))
+    start_mappers()
+    subscribe_event_handlers(container)
+    try:
+        yield
+    finally:
+        await container.engine().dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    container = Container(settings=settings)
+
+    app = FastAPI(
+        title="Book catalogue",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+        # Stable operation ids for generated clients: "books-create_book".
+        generate_unique_id_function=lambda route: f"{route.tags[0]}-{route.name}",
+    )
+    app.state.container = container
+    install_problem_handlers(app)
+    app.include_router(authors_router)
+    app.include_router(books_router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            app.openapi_schema = use_problem_media_type_in_openapi(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+app = create_app()

@@ -1,0 +1,38 @@
+"""Author's read side: DTOs shaped for the responses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from modules.shared.application.paging import Page
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorBookView:
+    id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorView:
+    id: int
+    first_name: str
+    last_name: str
+    age: int
+    biography: str | None
+    books: list[AuthorBookView]
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorFilter:
+    name: str | None = None
+
+
+class AuthorQueries(Protocol):
+    async def get(self, author_id: int) -> AuthorView | None: ...
+
+    async def list(
+        self, author_filter: AuthorFilter, *, after_id: int | None, limit: int
+    ) -> Page[AuthorView]: ...

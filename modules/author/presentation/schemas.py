@@ -1,0 +1,77 @@
+"""Author's HTTP schemas."""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from modules.shared.presentation.schemas import (
+    SafeStr,
+    SnowflakeId,
+    StrictInput,
+    reject_explicit_nulls,
+)
+
+NameStr = Annotated[SafeStr, Field(min_length=1, max_length=100)]
+AgeInt = Annotated[StrictInt, Field(ge=1, le=150, examples=[88])]
+BiographyStr = Annotated[SafeStr, Field(max_length=3000)]
+
+
+class AuthorCreate(StrictInput):
+    first_name: NameStr = Field(examples=["Ursula"])
+    last_name: NameStr = Field(examples=["Le Guin"])
+    age: AgeInt
+    biography: BiographyStr | None = Field(
+        default=None, examples=["American author of speculative fiction."]
+    )
+
+
+class AuthorPatch(StrictInput):
+    """Any subset of the fields; `biography: null` clears the biography."""
+
+    first_name: NameStr | SkipJsonSchema[None] = None
+    last_name: NameStr | SkipJsonSchema[None] = None
+    age: AgeInt | SkipJsonSchema[None] = None
+    biography: BiographyStr | None = None
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"age": 89}]})
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        return reject_explicit_nulls(self, nullable=frozenset({"biography"}))  # type: ignore[no-any-return]
+
+
+class AuthorBookOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: SnowflakeId
+    title: str
+
+
+class AuthorOut(BaseModel):
+    id: SnowflakeId
+    first_name: str
+    last_name: str
+    age: int
+    biography: str | None
+    books: list[AuthorBookOut]
+    version: int = Field(description="Starts at 1; grows by one with every change", examples=[1])
+
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "384017951453347841",
+                    "first_name": "Ursula",
+                    "last_name": "Le Guin",
+                    "age": 88,
+                    "biography": "American author of speculative fiction.",
+                    "books": [{"id": "384017951453347840", "title": "The Left Hand of Darkness"}],
+                    "version": 2,
+                }
+            ]
+        },
+    )

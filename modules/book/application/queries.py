@@ -1,0 +1,33 @@
+"""Book's read side: what a response needs, as DTOs - no aggregates are loaded here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from modules.book.application.ports import AuthorName
+from modules.shared.application.paging import Page
+
+
+@dataclass(frozen=True, slots=True)
+class BookView:
+    id: int
+    title: str
+    isbn: str
+    pages: int
+    price: int
+    publication_year: int
+    authors: list[AuthorName]
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class BookFilter:
+    title: str | None = None
+    author_id: int | None = None
+
+
+class BookQueries(Protocol):
+    async def get(self, book_id: int) -> BookView | None: ...
+
+    async def list(self, book_filter: BookFilter, *, after_id: int | None, limit: int) -> Page[BookView]: ...

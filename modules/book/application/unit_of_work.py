@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from typing import Protocol
+
+from modules.book.domain.repository import BookRepository
+from modules.shared.application.unit_of_work import UnitOfWork
+
+
+class BookUnitOfWork(UnitOfWork, Protocol):
+    books: BookRepository

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from modules.book.application.ports import AuthorDirectory
+from modules.book.application.unit_of_work import BookUnitOfWork
+from modules.book.domain.errors import AuthorNotFound, BookNotFound
+
+
+class AddAuthorToBook:
+    """Book records AuthorAddedToBook; Author's handler then adds the book to the author."""
+
+    def __init__(self, uow: BookUnitOfWork, authors: AuthorDirectory) -> None:
+        self._uow = uow
+        self._authors = authors
+
+    async def __call__(self, book_id: int, author_id: int) -> None:
+        # Asked before the transaction opens: a request never holds two connections at
+        # once, which is what let the seed's implementation exhaust its pool.
+        if not await self._authors.existing([author_id]):
+            raise AuthorNotFound(author_id)
+        async with self._uow as uow:
+            # The row lock (FOR UPDATE; BEGIN IMMEDIATE on SQLite) queues concurrent
+            # changes of one book instead of failing all but one of them.
+            book = await uow.books.get(book_id, for_update=True)
+            if book is None:
+                raise BookNotFound(book_id)
+            book.add_author(author_id)
+            await uow.commit()

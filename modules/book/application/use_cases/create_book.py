@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from modules.book.application.ports import AuthorDirectory
+from modules.book.application.unit_of_work import BookUnitOfWork
+from modules.book.domain.book import Book
+from modules.book.domain.errors import DuplicateIsbn, UnknownAuthors
+from modules.book.domain.value_objects import Isbn, Pages, Price, PublicationYear, Title
+from modules.shared.application.unit_of_work import UniqueConstraintViolated
+
+
+@dataclass(frozen=True, slots=True)
+class CreateBookCommand:
+    title: str
+    isbn: str
+    pages: int
+    price: int
+    publication_year: int
+    author_ids: list[int] = field(default_factory=list)
+
+
+class CreateBook:
+    def __init__(self, uow: BookUnitOfWork, authors: AuthorDirectory) -> None:
+        self._uow = uow
+        self._authors = authors
+
+    async def __call__(self, command: CreateBookCommand) -> int:
+        isbn = Isbn(command.isbn)
+        title = Title(command.title)
+        pages = Pages(command.pages)
+        price = Price(command.price)
+        year = PublicationYear(command.publication_year)
+        if command.author_ids:
+            known = await self._authors.existing(command.author_ids)
+            unknown = [a for a in dict.fromkeys(command.author_ids) if a not in known]
+            if unknown:
+                raise UnknownAuthors(unknown)
+
+        async with self._uow as uow:
+            if await uow.books.isbn_taken(isbn):
+                raise DuplicateIsbn(isbn.value)
+            book = Book.create(
+                title=title,
+                isbn=isbn,
+                pages=pages,
+                price=price,
+                publication_year=year,
+                author_ids=command.author_ids,
+            )
+            uow.books.add(book)
+            try:
+                await uow.commit()
+            except UniqueConstraintViolated:  # a concurrent request took the ISBN first
+                raise DuplicateIsbn(isbn.value) from None
+        return book.id

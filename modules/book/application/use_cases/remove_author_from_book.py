@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from modules.book.application.unit_of_work import BookUnitOfWork
+from modules.book.domain.errors import BookNotFound
+
+
+class RemoveAuthorFromBook:
+    def __init__(self, uow: BookUnitOfWork) -> None:
+        self._uow = uow
+
+    async def __call__(self, book_id: int, author_id: int) -> None:
+        async with self._uow as uow:
+            book = await uow.books.get(book_id, for_update=True)
+            if book is None:
+                raise BookNotFound(book_id)
+            book.remove_author(author_id)
+            await uow.commit()

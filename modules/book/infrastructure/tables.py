@@ -1,0 +1,33 @@
+"""Book's own tables. No foreign key points into another context's tables."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String, Table
+
+from modules.shared.infrastructure.database import metadata
+
+books = Table(
+    "books",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("title", String(255), nullable=False),
+    Column("isbn", String(13), nullable=False, unique=True),
+    Column("pages", Integer, nullable=False),
+    Column("price", BigInteger, nullable=False),
+    Column("publication_year", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+book_authors = Table(
+    "book_authors",
+    metadata,
+    Column(
+        "book_id",
+        BigInteger,
+        ForeignKey("books.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    # An id in the Author context: deliberately no foreign key across contexts.
+    Column("author_id", BigInteger, primary_key=True, index=True),
+    Column("position", Integer, nullable=False),
+)

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from modules.book.infrastructure.repository import SqlAlchemyBookRepository
+from modules.shared.domain.aggregate import AggregateRoot
+from modules.shared.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
+
+
+class SqlAlchemyBookUnitOfWork(SqlAlchemyUnitOfWork):
+    books: SqlAlchemyBookRepository
+
+    def _open_repositories(self, session: AsyncSession) -> None:
+        self.books = SqlAlchemyBookRepository(session)
+
+    def _seen_aggregates(self) -> Iterable[AggregateRoot]:
+        return self.books.seen

@@ -1,0 +1,103 @@
+"""Book's HTTP schemas: the public contract, documented with examples."""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from modules.book.domain.value_objects import MAX_PAGES, MAX_PRICE_WON
+from modules.shared.presentation.schemas import (
+    SafeStr,
+    SnowflakeId,
+    StrictInput,
+    reject_explicit_nulls,
+)
+
+TitleStr = Annotated[SafeStr, Field(min_length=1, max_length=255, examples=["The Left Hand of Darkness"])]
+IsbnStr = Annotated[
+    SafeStr,
+    Field(
+        min_length=10,
+        max_length=17,
+        description="ISBN-10 or ISBN-13; hyphens and spaces allowed; answered as ISBN-13",
+        examples=["978-0-441-47812-5"],
+    ),
+]
+PagesInt = Annotated[StrictInt, Field(ge=1, le=MAX_PAGES, examples=[304])]
+PriceInt = Annotated[
+    StrictInt, Field(ge=0, le=MAX_PRICE_WON, description="Whole Korean won", examples=[15000])
+]
+YearInt = Annotated[
+    StrictInt,
+    Field(ge=1, le=9999, description="At most next year", examples=[1969]),
+]
+
+
+class BookCreate(StrictInput):
+    title: TitleStr
+    isbn: IsbnStr
+    pages: PagesInt
+    price: PriceInt
+    publication_year: YearInt
+    author_ids: list[SnowflakeId] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Existing authors of the book; unknown ids are refused (422)",
+    )
+
+
+class BookPatch(StrictInput):
+    """Any subset of the fields; those left out keep their value."""
+
+    title: TitleStr | SkipJsonSchema[None] = None
+    isbn: IsbnStr | SkipJsonSchema[None] = None
+    pages: PagesInt | SkipJsonSchema[None] = None
+    price: PriceInt | SkipJsonSchema[None] = None
+    publication_year: YearInt | SkipJsonSchema[None] = None
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"price": 18000}]})
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        return reject_explicit_nulls(self)  # type: ignore[no-any-return]
+
+
+class BookAuthorOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: SnowflakeId
+    first_name: str
+    last_name: str
+
+
+class BookOut(BaseModel):
+    id: SnowflakeId
+    title: str
+    isbn: str = Field(description="ISBN-13, digits only", examples=["9780441478125"])
+    pages: int
+    price: int = Field(description="Whole Korean won")
+    publication_year: int
+    authors: list[BookAuthorOut]
+    version: int = Field(description="Starts at 1; grows by one with every change", examples=[1])
+
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "384017951453347840",
+                    "title": "The Left Hand of Darkness",
+                    "isbn": "9780441478125",
+                    "pages": 304,
+                    "price": 15000,
+                    "publication_year": 1969,
+                    "authors": [
+                        {"id": "384017951453347841", "first_name": "Ursula", "last_name": "Le Guin"}
+                    ],
+                    "version": 1,
+                }
+            ]
+        },
+    )

@@ -1,0 +1,131 @@
+"""The composition root: the only module that knows every context and wires them together."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from dependency_injector import containers, providers
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from modules.author.application.event_handlers.when_author_added_to_book_add_book_to_author import (
+    WhenAuthorAddedToBookAddBookToAuthor,
+)
+from modules.author.application.event_handlers.when_author_removed_from_book_remove_book_from_author import (  # noqa: E501
+    WhenAuthorRemovedFromBookRemoveBookFromAuthor,
+)
+from modules.author.application.event_handlers.when_book_deleted_remove_it_from_its_authors import (
+    WhenBookDeletedRemoveItFromItsAuthors,
+)
+from modules.author.application.use_cases.create_author import CreateAuthor
+from modules.author.application.use_cases.delete_author import DeleteAuthor
+from modules.author.application.use_cases.update_author import UpdateAuthor
+from modules.author.infrastructure.mapping import start_author_mappers
+from modules.author.infrastructure.queries import SqlAuthorDirectory, SqlAuthorQueries
+from modules.author.infrastructure.unit_of_work import SqlAlchemyAuthorUnitOfWork
+from modules.book.application.use_cases.add_author_to_book import AddAuthorToBook
+from modules.book.application.use_cases.create_book import CreateBook
+from modules.book.application.use_cases.delete_book import DeleteBook
+from modules.book.application.use_cases.remove_author_from_book import RemoveAuthorFromBook
+from modules.book.application.use_cases.update_book import UpdateBook
+from modules.book.domain.events import AuthorAddedToBook, AuthorRemovedFromBook, BookDeleted
+from modules.book.infrastructure.mapping import start_book_mappers
+from modules.book.infrastructure.queries import SqlBookQueries, SqlBookTitles
+from modules.book.infrastructure.unit_of_work import SqlAlchemyBookUnitOfWork
+from modules.shared.application.event_bus import InProcessEventBus
+from modules.shared.infrastructure.database import WRITE_INTENT, create_engine
+from modules.shared.infrastructure.settings import Settings
+
+
+def _write_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # expire_on_commit=False: aggregates stay readable after commit (no lazy I/O in async code).
+    return async_sessionmaker(
+        engine.execution_options(**{WRITE_INTENT: True}),
+        expire_on_commit=False,
+        autoflush=False,
+    )
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    # --- infrastructure shared by both contexts ---
+    engine = providers.Singleton(
+        create_engine,
+        url=settings.provided.database_url,
+        pool_size=settings.provided.db_pool_size,
+        max_overflow=settings.provided.db_max_overflow,
+        pool_timeout=settings.provided.db_pool_timeout_seconds,
+        echo=settings.provided.db_echo,
+    )
+    write_sessions = providers.Singleton(_write_session_factory, engine)
+    event_bus = providers.Singleton(InProcessEventBus)
+
+    # --- Author context ---
+    author_uow = providers.Factory(
+        SqlAlchemyAuthorUnitOfWork, session_factory=write_sessions, publisher=event_bus
+    )
+    author_directory = providers.Singleton(SqlAuthorDirectory, engine)
+    book_titles = providers.Singleton(SqlBookTitles, engine)  # Book's port for Author's reads
+    author_queries = providers.Singleton(SqlAuthorQueries, engine, book_titles=book_titles)
+    create_author = providers.Factory(CreateAuthor, uow=author_uow)
+    update_author = providers.Factory(UpdateAuthor, uow=author_uow)
+    delete_author = providers.Factory(DeleteAuthor, uow=author_uow)
+    when_author_added_to_book = providers.Factory(
+        WhenAuthorAddedToBookAddBookToAuthor, uow=author_uow
+    )
+    when_author_removed_from_book = providers.Factory(
+        WhenAuthorRemovedFromBookRemoveBookFromAuthor, uow=author_uow
+    )
+    when_book_deleted = providers.Factory(WhenBookDeletedRemoveItFromItsAuthors, uow=author_uow)
+
+    # --- Book context ---
+    book_uow = providers.Factory(
+        SqlAlchemyBookUnitOfWork, session_factory=write_sessions, publisher=event_bus
+    )
+    book_queries = providers.Singleton(SqlBookQueries, engine, author_names=author_directory)
+    create_book = providers.Factory(CreateBook, uow=book_uow, authors=author_directory)
+    update_book = providers.Factory(UpdateBook, uow=book_uow)
+    delete_book = providers.Factory(DeleteBook, uow=book_uow)
+    add_author_to_book = providers.Factory(AddAuthorToBook, uow=book_uow, authors=author_directory)
+    remove_author_from_book = providers.Factory(RemoveAuthorFromBook, uow=book_uow)
+
+
+def start_mappers() -> None:
+    start_book_mappers()
+    start_author_mappers()
+
+
+def subscribe_event_handlers(container: Container) -> None:
+    """Book's events reach Author's handlers. The handler is built per event, from the
+    container, so a test's `override` of a handler or a unit of work takes effect."""
+    bus = container.event_bus()
+
+    def per_event(provider: providers.Provider[Any]) -> Callable[[Any], Awaitable[None]]:
+        async def handle(event: Any) -> None:
+            await provider()(event)
+
+        handle.__qualname__ = f"handle[{provider.cls.__name__}]"  # type: ignore[attr-defined]
+        return handle
+
+    bus.subscribe(AuthorAddedToBook, per_event(container.when_author_added_to_book))
+    bus.subscribe(AuthorRemovedFromBook, per_event(container.when_author_removed_from_book))
+    bus.subscribe(BookDeleted, per_event(container.when_book_deleted))
+
+
+def provide(provider: providers.Provider[Any]) -> Any:
+    """`Depends` on a provider of the app's container.
+
+    Routers name the provider on the Container class (`provide(Container.create_book)`);
+    the request's app resolves it on its own container instance, so each app - and each
+    test's overrides - is honoured. This async resolver replaces `Depends(Provide[...])`,
+    whose sync marker FastAPI would run on the thread pool for every request.
+    """
+    name = next(n for n, p in Container.providers.items() if p is provider)
+
+    async def resolve(request: Request) -> Any:
+        return getattr(request.app.state.container, name)()
+
+    resolve.__name__ = f"provide_{name}"
+    return Depends(resolve)

@@ -1,0 +1,45 @@
+"""Keyset paging: a page of items and an opaque cursor that points after the last one.
+
+Ids are Snowflakes, so ordering by id is ordering by creation time, and rows inserted
+while a client pages through land after its cursor: pages never shift or repeat.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from modules.shared.domain.errors import InvalidValue
+
+T = TypeVar("T")
+
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 20
+_MAX_ID = (1 << 63) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def encode_cursor(after_id: int) -> str:
+    raw = json.dumps({"after": after_id}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The id a cursor points after; a cursor we did not make is refused as invalid input."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        after = data["after"]
+        if isinstance(after, int) and not isinstance(after, bool) and 0 <= after <= _MAX_ID:
+            return after
+    except (ValueError, UnicodeError, binascii.Error, TypeError, KeyError):
+        pass
+    raise InvalidValue("cursor", "malformed cursor: pass back the next_cursor of a previous page")

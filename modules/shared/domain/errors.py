@@ -1,0 +1,45 @@
+"""Typed errors of the domain and application layers.
+
+The presentation layer maps each family to one HTTP status in one place; the classes
+carry what a client may see (a message, the failing field), never internals.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base for every error a client can cause."""
+
+    title = "Domain rule violated"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidValue(DomainError):
+    """A value object refused its value (maps to 422)."""
+
+    title = "Invalid value"
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(detail)
+        self.field = field
+
+
+class NotFound(DomainError):
+    """Maps to 404."""
+
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    """The request contradicts the current state (maps to 409)."""
+
+    title = "Conflict"
+
+
+class ConcurrentModification(Conflict):
+    """Someone else changed the aggregate between our read and our write."""
+
+    title = "Concurrent modification"

@@ -1,0 +1,83 @@
+"""A unit of work on SQLAlchemy's AsyncSession, one per context."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from modules.shared.application.event_bus import EventPublisher
+from modules.shared.application.unit_of_work import UniqueConstraintViolated
+from modules.shared.domain.aggregate import AggregateRoot
+from modules.shared.domain.errors import ConcurrentModification
+from modules.shared.domain.events import DomainEvent
+
+
+class SqlAlchemyUnitOfWork:
+    """Opens a fresh session on every `async with`, so one instance may be reused in turn.
+
+    Subclasses build their repositories on the session in `_open_repositories` and list
+    them in `_repositories`; each repository remembers the aggregates it handed out
+    (`seen`), which is where the events are collected from.
+    """
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], publisher: EventPublisher):
+        self._session_factory = session_factory
+        self._publisher = publisher
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use `async with uow:`")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already open")
+        self._session = self._session_factory()
+        self._open_repositories(self._session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()  # rolls back whatever was not committed
+
+    async def commit(self) -> None:
+        events = self._collect_events()
+        try:
+            await self.session.commit()
+        except IntegrityError as error:
+            await self.session.rollback()
+            raise UniqueConstraintViolated(str(error.orig)) from error
+        except StaleDataError as error:
+            await self.session.rollback()
+            raise ConcurrentModification(
+                "the resource was changed by another request; read it again and retry"
+            ) from error
+        # The connection is back in the pool by now: handlers open their own units of work.
+        if events:
+            await self._publisher.publish(events)
+
+    def _open_repositories(self, session: AsyncSession) -> None:
+        raise NotImplementedError
+
+    def _seen_aggregates(self) -> Iterable[AggregateRoot]:
+        raise NotImplementedError
+
+    def _collect_events(self) -> list[DomainEvent]:
+        events: list[DomainEvent] = []
+        for aggregate in self._seen_aggregates():
+            events.extend(aggregate.pull_events())
+        events.sort(key=lambda e: e.event_id)  # the order in which they happened
+        return events

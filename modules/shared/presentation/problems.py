@@ -1,0 +1,191 @@
+"""RFC 9457 problem details: every error the API answers, in one format, mapped in one place."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import exc as sa_exc
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from modules.shared.domain.errors import Conflict, DomainError, InvalidValue, NotFound
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:book-catalogue:problem:"
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description="Where the bad value is, e.g. ['body', 'isbn']")
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An error, as RFC 9457 `application/problem+json`."""
+
+    type: str = Field(examples=[f"{TYPE_PREFIX}not-found"])
+    title: str = Field(examples=["Book not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["no book with id 384017951453347840"])
+    instance: str | None = Field(default=None, examples=["/books/384017951453347840"])
+    errors: list[FieldError] | None = Field(
+        default=None, description="The failing fields, for validation errors (422)"
+    )
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_MEDIA_TYPE
+
+
+def problem(
+    request: Request,
+    status: int,
+    *,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> ProblemResponse:
+    body = Problem(
+        type=TYPE_PREFIX + slug,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=[FieldError(**e) for e in errors] if errors is not None else None,
+    )
+    return ProblemResponse(
+        body.model_dump(mode="json", exclude_none=True), status_code=status, headers=headers
+    )
+
+
+def _slug(error: DomainError) -> str:
+    name = type(error).__name__
+    return "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
+
+
+async def _domain_error(request: Request, error: Exception) -> ProblemResponse:
+    assert isinstance(error, DomainError)
+    if isinstance(error, InvalidValue):
+        return problem(
+            request,
+            422,
+            slug="validation-error",
+            title=error.title,
+            detail=error.detail,
+            errors=[{"loc": ["body", error.field], "msg": error.detail, "type": _slug(error)}],
+        )
+    status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict) else 422
+    return problem(request, status, slug=_slug(error), title=error.title, detail=error.detail)
+
+
+async def _validation_error(request: Request, error: Exception) -> ProblemResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        {
+            "loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
+            "msg": e.get("msg", "invalid"),
+            "type": e.get("type", "value_error"),
+        }
+        for e in error.errors()
+    ]
+    first = errors[0] if errors else None
+    detail = (
+        f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}" if first else "invalid request"
+    )
+    if len(errors) > 1:
+        detail += f" (and {len(errors) - 1} more)"
+    return problem(
+        request, 422, slug="validation-error", title="Invalid request", detail=detail, errors=errors
+    )
+
+
+async def _http_error(request: Request, error: Exception) -> ProblemResponse:
+    assert isinstance(error, StarletteHTTPException)
+    phrase = HTTPStatus(error.status_code).phrase
+    detail = error.detail if isinstance(error.detail, str) else phrase
+    if error.status_code == 413:
+        detail = "the request body is larger than this service accepts"
+    headers = dict(error.headers) if error.headers else None
+    return problem(
+        request,
+        error.status_code,
+        slug=phrase.lower().replace(" ", "-"),
+        title=phrase,
+        detail=detail,
+        headers=headers,
+    )
+
+
+async def _database_unavailable(request: Request, error: Exception) -> ProblemResponse:
+    logger.warning("database unavailable: %s", type(error).__name__)
+    return problem(
+        request,
+        503,
+        slug="service-unavailable",
+        title="Service Unavailable",
+        detail="the database is not reachable right now; try again shortly",
+        headers={"Retry-After": "2"},
+    )
+
+
+async def _unexpected(request: Request, error: Exception) -> ProblemResponse:
+    # The cause goes to the log, never to the client.
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return problem(
+        request,
+        500,
+        slug="internal-server-error",
+        title="Internal Server Error",
+        detail="something went wrong on our side; it has been logged",
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    # A pool that cannot hand out a connection, or a connection the database dropped.
+    app.add_exception_handler(sa_exc.TimeoutError, _database_unavailable)
+    app.add_exception_handler(sa_exc.OperationalError, _database_unavailable)
+    app.add_exception_handler(sa_exc.InterfaceError, _database_unavailable)
+    app.add_exception_handler(ConnectionError, _database_unavailable)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problems a route can answer."""
+    descriptions = {
+        400: "Bad request",
+        404: "Unknown id",
+        409: "Conflict with the current state",
+        413: "Request body over the size limit",
+        422: "Invalid input: `errors` names each failing field",
+        503: "Database unavailable; retry after `Retry-After` seconds",
+    }
+    return {s: {"model": Problem, "description": descriptions.get(s, HTTPStatus(s).phrase)} for s in statuses}
+
+
+def use_problem_media_type_in_openapi(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the spec say what the wire says: errors are application/problem+json of `Problem`."""
+    problem_ref = {"$ref": "#/components/schemas/Problem"}
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            for status, response in operation.get("responses", {}).items():
+                if not str(status).isdigit() or int(status) < 400:
+                    continue
+                content = response.setdefault("content", {})
+                content.pop("application/json", None)
+                content[PROBLEM_MEDIA_TYPE] = {"schema": problem_ref}
+    components = schema.get("components", {}).get("schemas", {})
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    return schema

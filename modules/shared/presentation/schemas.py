@@ -1,0 +1,92 @@
+"""Pydantic types shared by every context's HTTP schemas."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Path, Query
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from modules.shared.application.paging import DEFAULT_LIMIT, MAX_LIMIT
+
+MAX_ID = (1 << 63) - 1
+ID_PATTERN = r"^[0-9]{1,19}$"
+
+
+def _no_nul(text: str) -> str:
+    # PostgreSQL cannot store U+0000 in text; refuse it here rather than fail in the database.
+    if "\x00" in text:
+        raise ValueError("must not contain the NUL character")
+    return text
+
+
+SafeStr = Annotated[str, AfterValidator(_no_nul)]
+
+# A Snowflake id travels as a decimal string: JavaScript's numbers stop being exact at 2**53.
+# On the way in, digits in a string (or a plain JSON integer) are accepted.
+SnowflakeId = Annotated[
+    int,
+    Field(ge=1, le=MAX_ID),
+    PlainSerializer(str, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {"type": "string", "pattern": ID_PATTERN, "examples": ["384017951453347840"]}
+    ),
+]
+
+IdPath = Annotated[
+    int,
+    Path(ge=1, le=MAX_ID, description="A Snowflake id (decimal digits)", examples=[384017951453347840]),
+]
+
+LimitQuery = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}")
+]
+CursorQuery = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description="The `next_cursor` of the previous page; omit it for the first page.",
+    ),
+]
+
+T = TypeVar("T")
+
+
+class PageOut(BaseModel, Generic[T]):
+    """One page of a list, in id order (oldest first)."""
+
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+class StrictInput(BaseModel):
+    """Request bodies: unknown fields are refused, so typos do not pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def reject_explicit_nulls(model: BaseModel, nullable: frozenset[str] = frozenset()) -> Any:
+    """PATCH bodies: a field left out is unchanged, but `null` is only valid where allowed."""
+    nulls = [
+        name
+        for name in model.model_fields_set
+        if getattr(model, name) is None and name not in nullable
+    ]
+    if nulls:
+        raise ValueError(f"{', '.join(sorted(nulls))} cannot be null; leave it out to keep it")
+    return model
+
+
+__all__ = [
+    "CursorQuery",
+    "DEFAULT_LIMIT",
+    "IdPath",
+    "LimitQuery",
+    "PageOut",
+    "SafeStr",
+    "SnowflakeId",
+    "StrictInput",
+    "reject_explicit_nulls",
+]
