@@ -15,6 +15,7 @@ from modules.book.presentation.router import router as books_router
 from modules.container import Container, start_mappers, subscribe_event_handlers
 from modules.shared.domain.identity import SnowflakeGenerator, use_generator
 from modules.shared.infrastructure.settings import Settings, get_settings
+from modules.shared.presentation.body_limit import BodySizeLimit
 from modules.shared.presentation.problems import (
     install_problem_handlers,
     use_problem_media_type_in_openapi,
@@ -58,11 +59,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
         # Stable operation ids for generated clients: "books-create_book".
         generate_unique_id_function=lambda route: f"{route.tags[0]}-{route.name}",
     )
     app.state.container = container
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)
     app.include_router(authors_router)
     app.include_router(books_router)

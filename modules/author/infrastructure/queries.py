@@ -76,7 +76,9 @@ class SqlAuthorQueries:
                 biography=row.biography,
                 version=row.version,
                 books=[
-                    AuthorBookView(id=b, title=titles[b]) for b in books_of.get(row.id, ()) if b in titles
+                    AuthorBookView(id=b, title=titles[b])
+                    for b in books_of.get(row.id, ())
+                    if b in titles
                 ],
             )
             for row in rows

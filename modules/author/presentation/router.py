@@ -13,9 +13,15 @@ from modules.author.application.use_cases.update_author import UpdateAuthor, Upd
 from modules.author.domain.errors import AuthorNotFound
 from modules.author.presentation.schemas import AuthorCreate, AuthorOut, AuthorPatch
 from modules.container import Container, provide
-from modules.shared.application.paging import DEFAULT_LIMIT, decode_cursor
+from modules.shared.application.paging import DEFAULT_LIMIT
 from modules.shared.presentation.problems import problem_responses
-from modules.shared.presentation.schemas import CursorQuery, IdPath, LimitQuery, PageOut, SafeStr
+from modules.shared.presentation.schemas import (
+    AfterIdFromCursor,
+    IdPath,
+    LimitQuery,
+    PageOut,
+    SafeStr,
+)
 
 router = APIRouter(prefix="/authors", tags=["authors"])
 
@@ -55,14 +61,13 @@ async def get_author(author_id: IdPath, queries: Queries) -> AuthorOut:
 @router.get("", summary="List authors", responses=problem_responses(422, 503))
 async def list_authors(
     queries: Queries,
+    after_id: AfterIdFromCursor,
     name: Annotated[
         SafeStr | None,
         Query(max_length=100, description="Case-insensitive substring of first or last name"),
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
 ) -> PageOut[AuthorOut]:
-    after_id = decode_cursor(cursor) if cursor is not None else None
     page = await queries.list(AuthorFilter(name=name), after_id=after_id, limit=limit)
     return PageOut[AuthorOut](
         items=[AuthorOut.model_validate(v) for v in page.items], next_cursor=page.next_cursor

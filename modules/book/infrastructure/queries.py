@@ -113,5 +113,3 @@ class SqlBookTitles:
                 select(books.c.id, books.c.title).where(books.c.id.in_(book_ids))
             )
             return {row.id: row.title for row in rows}
-
-

@@ -15,11 +15,11 @@ from modules.book.application.use_cases.update_book import UpdateBook, UpdateBoo
 from modules.book.domain.errors import BookNotFound
 from modules.book.presentation.schemas import BookCreate, BookOut, BookPatch
 from modules.container import Container, provide
-from modules.shared.application.paging import DEFAULT_LIMIT, decode_cursor
+from modules.shared.application.paging import DEFAULT_LIMIT
 from modules.shared.presentation.problems import problem_responses
 from modules.shared.presentation.schemas import (
     MAX_ID,
-    CursorQuery,
+    AfterIdFromCursor,
     IdPath,
     LimitQuery,
     PageOut,
@@ -65,6 +65,7 @@ async def get_book(book_id: IdPath, queries: Queries) -> BookOut:
 @router.get("", summary="List books", responses=problem_responses(422, 503))
 async def list_books(
     queries: Queries,
+    after_id: AfterIdFromCursor,
     title: Annotated[
         SafeStr | None,
         Query(max_length=255, description="Case-insensitive substring of the title"),
@@ -73,9 +74,7 @@ async def list_books(
         int | None, Query(ge=1, le=MAX_ID, description="Only books by this author")
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
 ) -> PageOut[BookOut]:
-    after_id = decode_cursor(cursor) if cursor is not None else None
     page = await queries.list(
         BookFilter(title=title, author_id=author_id), after_id=after_id, limit=limit
     )

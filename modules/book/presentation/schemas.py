@@ -15,7 +15,9 @@ from modules.shared.presentation.schemas import (
     reject_explicit_nulls,
 )
 
-TitleStr = Annotated[SafeStr, Field(min_length=1, max_length=255, examples=["The Left Hand of Darkness"])]
+TitleStr = Annotated[
+    SafeStr, Field(min_length=1, max_length=255, examples=["The Left Hand of Darkness"])
+]
 IsbnStr = Annotated[
     SafeStr,
     Field(

@@ -12,8 +12,6 @@ import json
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from modules.shared.domain.errors import InvalidValue
-
 T = TypeVar("T")
 
 MAX_LIMIT = 100
@@ -32,8 +30,12 @@ def encode_cursor(after_id: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+class MalformedCursor(ValueError):
+    pass
+
+
 def decode_cursor(cursor: str) -> int:
-    """The id a cursor points after; a cursor we did not make is refused as invalid input."""
+    """The id a cursor points after; a cursor we did not make raises MalformedCursor."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
@@ -42,4 +44,4 @@ def decode_cursor(cursor: str) -> int:
             return after
     except (ValueError, UnicodeError, binascii.Error, TypeError, KeyError):
         pass
-    raise InvalidValue("cursor", "malformed cursor: pass back the next_cursor of a previous page")
+    raise MalformedCursor("malformed cursor: pass back the next_cursor of a previous page")

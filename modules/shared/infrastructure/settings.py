@@ -49,7 +49,9 @@ class Settings(BaseSettings):
                 "sqlite:/// (or sqlite+aiosqlite:///)"
             )
         if rest.startswith("/:memory:") or rest in ("", "/"):
-            raise ValueError("SQLite needs a file path: an in-memory database is one per connection")
+            raise ValueError(
+                "SQLite needs a file path: an in-memory database is one per connection"
+            )
         return f"{_DRIVER_FOR_SCHEME[scheme]}://{rest}"
 
     @property

@@ -25,7 +25,9 @@ class SqlAlchemyUnitOfWork:
     (`seen`), which is where the events are collected from.
     """
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], publisher: EventPublisher):
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], publisher: EventPublisher
+    ):
         self._session_factory = session_factory
         self._publisher = publisher
         self._session: AsyncSession | None = None

@@ -171,7 +171,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         422: "Invalid input: `errors` names each failing field",
         503: "Database unavailable; retry after `Retry-After` seconds",
     }
-    return {s: {"model": Problem, "description": descriptions.get(s, HTTPStatus(s).phrase)} for s in statuses}
+    return {
+        s: {"model": Problem, "description": descriptions.get(s, HTTPStatus(s).phrase)}
+        for s in statuses
+    }
 
 
 def use_problem_media_type_in_openapi(schema: dict[str, Any]) -> dict[str, Any]:

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Path, Query
+from fastapi import Depends, Path, Query
+from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-from modules.shared.application.paging import DEFAULT_LIMIT, MAX_LIMIT
+from modules.shared.application.paging import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MalformedCursor,
+    decode_cursor,
+)
 
 MAX_ID = (1 << 63) - 1
 ID_PATTERN = r"^[0-9]{1,19}$"
@@ -28,26 +34,43 @@ SnowflakeId = Annotated[
     int,
     Field(ge=1, le=MAX_ID),
     PlainSerializer(str, return_type=str, when_used="json"),
-    WithJsonSchema(
-        {"type": "string", "pattern": ID_PATTERN, "examples": ["384017951453347840"]}
-    ),
+    WithJsonSchema({"type": "string", "pattern": ID_PATTERN, "examples": ["384017951453347840"]}),
 ]
 
 IdPath = Annotated[
     int,
-    Path(ge=1, le=MAX_ID, description="A Snowflake id (decimal digits)", examples=[384017951453347840]),
-]
-
-LimitQuery = Annotated[
-    int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}")
-]
-CursorQuery = Annotated[
-    str | None,
-    Query(
-        max_length=200,
-        description="The `next_cursor` of the previous page; omit it for the first page.",
+    Path(
+        ge=1,
+        le=MAX_ID,
+        description="A Snowflake id (decimal digits)",
+        examples=[384017951453347840],
     ),
 ]
+
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}")]
+
+
+def _after_id(
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="The `next_cursor` of the previous page; omit it for the first page.",
+        ),
+    ] = None,
+) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        return decode_cursor(cursor)
+    except MalformedCursor as error:
+        raise RequestValidationError(
+            [{"loc": ("query", "cursor"), "msg": str(error), "type": "value_error"}]
+        ) from None
+
+
+# The id the requested page starts after, decoded from the opaque `cursor` query parameter.
+AfterIdFromCursor = Annotated[int | None, Depends(_after_id)]
 
 T = TypeVar("T")
 
@@ -80,7 +103,7 @@ def reject_explicit_nulls(model: BaseModel, nullable: frozenset[str] = frozenset
 
 
 __all__ = [
-    "CursorQuery",
+    "AfterIdFromCursor",
     "DEFAULT_LIMIT",
     "IdPath",
     "LimitQuery",

@@ -36,9 +36,9 @@ class UpdateBook:
             book = await uow.books.get(command.book_id, for_update=True)
             if book is None:
                 raise BookNotFound(command.book_id)
-            if isbn is not None and isbn != book.isbn:
-                if await uow.books.isbn_taken(isbn, except_book_id=book.id):
-                    raise DuplicateIsbn(isbn.value)
+            isbn_changes = isbn is not None and isbn != book.isbn
+            if isbn_changes and await uow.books.isbn_taken(isbn, except_book_id=book.id):
+                raise DuplicateIsbn(isbn.value)
             changed = book.revise(
                 title=title, isbn=isbn, pages=pages, price=price, publication_year=year
             )
