@@ -16,6 +16,7 @@ from modules.container import Container, start_mappers, subscribe_event_handlers
 from modules.shared.domain.identity import SnowflakeGenerator, use_generator
 from modules.shared.infrastructure.settings import Settings, get_settings
 from modules.shared.presentation.body_limit import BodySizeLimit
+from modules.shared.presentation.health import router as health_router
 from modules.shared.presentation.problems import (
     install_problem_handlers,
     use_problem_media_type_in_openapi,
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(authors_router)
     app.include_router(books_router)
+    app.include_router(health_router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

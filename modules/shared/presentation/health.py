@@ -1,0 +1,48 @@
+"""Liveness and readiness, for orchestrators and load balancers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from modules.shared.presentation.problems import problem, problem_responses
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+async def _engine(request: Request) -> AsyncEngine:
+    return request.app.state.container.engine()  # type: ignore[no-any-return]
+
+
+@router.get("/live", summary="The process is up (no I/O)")
+async def live() -> Health:
+    return Health(status="ok")
+
+
+@router.get(
+    "/ready",
+    summary="The service can serve: the database answers",
+    responses=problem_responses(503),
+)
+async def ready(request: Request, engine: Annotated[AsyncEngine, Depends(_engine)]) -> Health:
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:
+        return problem(  # type: ignore[return-value]
+            request,
+            503,
+            slug="service-unavailable",
+            title="Service Unavailable",
+            detail="the database does not answer",
+            headers={"Retry-After": "2"},
+        )
+    return Health(status="ok")

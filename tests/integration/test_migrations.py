@@ -1,0 +1,74 @@
+"""Alembic: the migrations build exactly the mapped schema, and walk down and up again."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from modules.shared.infrastructure.database import metadata
+from modules.shared.infrastructure.settings import Settings
+from tests.conftest import BACKENDS, PROJECT_DIR, TEST_DATABASE_URL, _admin
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'stairway.db'}"
+        return
+    assert TEST_DATABASE_URL
+    server = make_url(Settings(database_url=TEST_DATABASE_URL).database_url)
+    name = f"catalogue_stairway_{uuid.uuid4().hex[:10]}"
+    admin_url = server.render_as_string(hide_password=False)
+    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    yield server.set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_admin(admin_url, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+def _config(url: str) -> Config:
+    config = Config(str(PROJECT_DIR / "alembic.ini"))
+    config.attributes["database_url"] = url
+    config.attributes["configure_logger"] = False
+    return config
+
+
+async def _differences_and_tables(url: str) -> tuple[list[object], set[str]]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+
+            def inspect_schema(sync_connection):  # type: ignore[no-untyped-def]
+                context = MigrationContext.configure(sync_connection, opts={"compare_type": True})
+                differences = compare_metadata(context, metadata)
+                tables = set(inspect(sync_connection).get_table_names()) - {"alembic_version"}
+                return differences, tables
+
+            return await connection.run_sync(inspect_schema)
+    finally:
+        await engine.dispose()
+
+
+def test_migrations_match_the_mapping_and_walk_down_and_up(empty_database: str) -> None:
+    config = _config(empty_database)
+    command.upgrade(config, "head")
+    differences, tables = asyncio.run(_differences_and_tables(empty_database))
+    assert differences == []
+    assert tables == set(metadata.tables)
+
+    command.downgrade(config, "base")
+    _, tables = asyncio.run(_differences_and_tables(empty_database))
+    assert tables == set()
+
+    command.upgrade(config, "head")
+    differences, _ = asyncio.run(_differences_and_tables(empty_database))
+    assert differences == []

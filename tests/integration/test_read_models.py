@@ -1,0 +1,120 @@
+"""The read side: DTOs straight from SQL, a fixed number of statements per request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from modules.author.application.queries import AuthorFilter
+from modules.author.application.use_cases.update_author import UpdateAuthorCommand
+from modules.book.application.queries import BookFilter
+from modules.container import Container
+from tests.integration.helpers import create_author, create_book
+
+
+@contextmanager
+def count_statements(container: Container) -> Iterator[list[str]]:
+    statements: list[str] = []
+    engine = container.engine().sync_engine
+
+    def before(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+async def test_a_book_view_carries_its_authors_current_names(container: Container) -> None:
+    author_id = await create_author(container, "Ursula", "Le Guin")
+    book_id = await create_book(container, "The Lathe of Heaven", [author_id])
+    await container.update_author()(
+        UpdateAuthorCommand(
+            author_id=author_id, first_name="U. K.", fields_set=frozenset({"first_name"})
+        )
+    )
+    view = await container.book_queries().get(book_id)
+    assert view is not None
+    assert view.title == "The Lathe of Heaven"
+    assert [(a.id, a.first_name, a.last_name) for a in view.authors] == [
+        (author_id, "U. K.", "Le Guin")
+    ]
+
+
+async def test_an_author_view_carries_its_books_titles(container: Container) -> None:
+    author_id = await create_author(container)
+    first = await create_book(container, "One", [author_id])
+    second = await create_book(container, "Two", [author_id])
+    view = await container.author_queries().get(author_id)
+    assert view is not None
+    assert [(b.id, b.title) for b in view.books] == [(first, "One"), (second, "Two")]
+
+
+async def test_title_filter_is_a_case_insensitive_substring_with_literal_wildcards(
+    container: Container,
+) -> None:
+    await create_book(container, "100% Pure")
+    await create_book(container, "1000 Pure")
+    await create_book(container, "snake_case")
+    await create_book(container, "snakeXcase")
+    queries = container.book_queries()
+    percent = await queries.list(BookFilter(title="0% p"), after_id=None, limit=10)
+    assert [b.title for b in percent.items] == ["100% Pure"]
+    underscore = await queries.list(BookFilter(title="E_C"), after_id=None, limit=10)
+    assert [b.title for b in underscore.items] == ["snake_case"]
+
+
+async def test_author_filter_and_name_filter(container: Container) -> None:
+    ursula = await create_author(container, "Ursula", "Le Guin")
+    await create_author(container, "Frank", "Herbert")
+    mine = await create_book(container, "Mine", [ursula])
+    await create_book(container, "Other")
+    books = await container.book_queries().list(
+        BookFilter(author_id=ursula), after_id=None, limit=10
+    )
+    assert [b.id for b in books.items] == [mine]
+    authors = await container.author_queries().list(
+        AuthorFilter(name="GUI"), after_id=None, limit=10
+    )
+    assert [a.id for a in authors.items] == [ursula]
+
+
+async def test_keyset_pages_walk_every_row_once(container: Container) -> None:
+    ids = [await create_book(container, f"Book {i}") for i in range(7)]
+    queries = container.book_queries()
+    seen: list[int] = []
+    after: int | None = None
+    pages = 0
+    while True:
+        page = await queries.list(BookFilter(), after_id=after, limit=3)
+        seen.extend(b.id for b in page.items)
+        pages += 1
+        if page.next_cursor is None:
+            break
+        after = page.items[-1].id
+    assert seen == ids
+    assert pages == 3
+
+
+async def test_statements_per_read_do_not_grow_with_the_page(container: Container) -> None:
+    authors = [await create_author(container) for _ in range(3)]
+    for i in range(15):
+        await create_book(container, f"Book {i}", authors)
+    queries = container.book_queries()
+    with count_statements(container) as one:
+        await queries.list(BookFilter(), after_id=None, limit=1)
+    with count_statements(container) as fifteen:
+        await queries.list(BookFilter(), after_id=None, limit=15)
+    assert len(one) == len(fifteen) == 3  # books, their author links, the authors' names
+
+    author_queries = container.author_queries()
+    with count_statements(container) as author_one:
+        await author_queries.list(AuthorFilter(), after_id=None, limit=1)
+    with count_statements(container) as author_all:
+        await author_queries.list(AuthorFilter(), after_id=None, limit=3)
+    assert len(author_one) == len(author_all) == 3  # authors, their book links, the titles

@@ -1,0 +1,42 @@
+"""There is no Docker engine on the build machines, so the compose file is checked statically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def load(name: str) -> dict[str, Any]:
+    return yaml.safe_load((PROJECT_DIR / name).read_text())  # type: ignore[no-any-return]
+
+
+def test_compose_runs_the_app_on_postgres_after_migrations() -> None:
+    services = load("docker-compose.yml")["services"]
+    assert {"db", "migrate", "app"} <= set(services)
+
+    db = services["db"]
+    assert db["image"].startswith("postgres:")
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+
+    migrate = services["migrate"]
+    assert migrate["command"] == ["python", "manage.py", "migrate"]
+    assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
+
+    app = services["app"]
+    assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert app["depends_on"]["db"]["condition"] == "service_healthy"
+    assert "/health/ready" in " ".join(app["healthcheck"]["test"])
+    for service in (migrate, app):
+        assert service["environment"]["DATABASE_URL"].startswith("postgresql+asyncpg://")
+        assert "@db:5432/" in service["environment"]["DATABASE_URL"]
+
+
+def test_the_dockerfile_serves_the_same_entry_point_as_make_run() -> None:
+    dockerfile = (PROJECT_DIR / "Dockerfile").read_text()
+    assert 'CMD ["python", "manage.py", "serve"]' in dockerfile  # exec form: gets SIGTERM
+    assert "poetry install --only main --no-root" in dockerfile
+    assert "USER catalogue" in dockerfile
