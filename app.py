@@ -42,9 +42,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     use_generator(SnowflakeGenerator(settings.snowflake_worker_id))
     start_mappers()
     subscribe_event_handlers(container)
+    relay = container.relay()
+    if settings.outbox_relay_enabled:
+        relay.start()
     try:
         yield
     finally:
+        # Finish the relay's batch and in-flight deliveries; what is cut off stays in the
+        # outbox for the next start (or another process) to deliver.
+        await relay.stop(grace_seconds=settings.shutdown_grace_seconds)
         await container.engine().dispose()
 
 

@@ -21,8 +21,10 @@ from modules.author.application.event_handlers.when_book_deleted_remove_it_from_
 from modules.author.application.use_cases.create_author import CreateAuthor
 from modules.author.application.use_cases.delete_author import DeleteAuthor
 from modules.author.application.use_cases.update_author import UpdateAuthor
+from modules.author.domain.events import AuthorDeleted
 from modules.author.infrastructure.mapping import start_author_mappers
 from modules.author.infrastructure.queries import SqlAuthorDirectory, SqlAuthorQueries
+from modules.author.infrastructure.tables import author_outbox
 from modules.author.infrastructure.unit_of_work import SqlAlchemyAuthorUnitOfWork
 from modules.book.application.use_cases.add_author_to_book import AddAuthorToBook
 from modules.book.application.use_cases.create_book import CreateBook
@@ -32,9 +34,11 @@ from modules.book.application.use_cases.update_book import UpdateBook
 from modules.book.domain.events import AuthorAddedToBook, AuthorRemovedFromBook, BookDeleted
 from modules.book.infrastructure.mapping import start_book_mappers
 from modules.book.infrastructure.queries import SqlBookQueries, SqlBookTitles
+from modules.book.infrastructure.tables import book_outbox
 from modules.book.infrastructure.unit_of_work import SqlAlchemyBookUnitOfWork
 from modules.shared.application.event_bus import InProcessEventBus
 from modules.shared.infrastructure.database import WRITE_INTENT, create_engine
+from modules.shared.infrastructure.outbox import OutboxPolicy, OutboxRelay, OutboxStore
 from modules.shared.infrastructure.settings import Settings
 
 
@@ -61,10 +65,41 @@ class Container(containers.DeclarativeContainer):
     )
     write_sessions = providers.Singleton(_write_session_factory, engine)
     event_bus = providers.Singleton(InProcessEventBus)
+    outbox_policy = providers.Singleton(
+        OutboxPolicy,
+        lease_seconds=settings.provided.outbox_lease_seconds,
+        max_attempts=settings.provided.outbox_max_attempts,
+        backoff_base_seconds=settings.provided.outbox_backoff_base_seconds,
+        backoff_max_seconds=settings.provided.outbox_backoff_max_seconds,
+        batch_size=settings.provided.outbox_batch_size,
+    )
+    # Each event type goes to the outbox of the context that raises it.
+    outbox = providers.Singleton(
+        OutboxStore,
+        engine,
+        outbox_of=providers.Object(
+            {
+                AuthorAddedToBook: book_outbox,
+                AuthorRemovedFromBook: book_outbox,
+                BookDeleted: book_outbox,
+                AuthorDeleted: author_outbox,
+            }
+        ),
+        policy=outbox_policy,
+    )
+    relay = providers.Singleton(
+        OutboxRelay,
+        outbox,
+        event_bus,
+        inline_delivery=settings.provided.event_inline_delivery,
+        inline_wait_seconds=settings.provided.event_inline_wait_seconds,
+        poll_interval_seconds=settings.provided.outbox_poll_interval_seconds,
+        stats_log_interval_seconds=settings.provided.outbox_stats_log_interval_seconds,
+    )
 
     # --- Author context ---
     author_uow = providers.Factory(
-        SqlAlchemyAuthorUnitOfWork, session_factory=write_sessions, publisher=event_bus
+        SqlAlchemyAuthorUnitOfWork, session_factory=write_sessions, outbox=outbox, publisher=relay
     )
     author_directory = providers.Singleton(SqlAuthorDirectory, engine)
     book_titles = providers.Singleton(SqlBookTitles, engine)  # Book's port for Author's reads
@@ -82,7 +117,7 @@ class Container(containers.DeclarativeContainer):
 
     # --- Book context ---
     book_uow = providers.Factory(
-        SqlAlchemyBookUnitOfWork, session_factory=write_sessions, publisher=event_bus
+        SqlAlchemyBookUnitOfWork, session_factory=write_sessions, outbox=outbox, publisher=relay
     )
     book_queries = providers.Singleton(SqlBookQueries, engine, author_names=author_directory)
     create_book = providers.Factory(CreateBook, uow=book_uow, authors=author_directory)
@@ -102,16 +137,18 @@ def subscribe_event_handlers(container: Container) -> None:
     container, so a test's `override` of a handler or a unit of work takes effect."""
     bus = container.event_bus()
 
-    def per_event(provider: providers.Provider[Any]) -> Callable[[Any], Awaitable[None]]:
+    def per_event(provider: providers.Factory[Any]) -> Callable[[Any], Awaitable[None]]:
         async def handle(event: Any) -> None:
             await provider()(event)
 
-        handle.__qualname__ = f"handle[{provider.cls.__name__}]"  # type: ignore[attr-defined]
         return handle
 
-    bus.subscribe(AuthorAddedToBook, per_event(container.when_author_added_to_book))
-    bus.subscribe(AuthorRemovedFromBook, per_event(container.when_author_removed_from_book))
-    bus.subscribe(BookDeleted, per_event(container.when_book_deleted))
+    for event_type, provider in (
+        (AuthorAddedToBook, container.when_author_added_to_book),
+        (AuthorRemovedFromBook, container.when_author_removed_from_book),
+        (BookDeleted, container.when_book_deleted),
+    ):
+        bus.subscribe(event_type, per_event(provider), name=provider.cls.name)
 
 
 def provide(provider: providers.Provider[Any]) -> Any:

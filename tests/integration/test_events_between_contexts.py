@@ -39,9 +39,11 @@ async def test_a_deleted_book_is_forgotten_by_all_its_authors(container: Contain
         assert await author_book_ids(container, author_id) == [kept]
 
 
-async def test_a_failing_handler_leaves_the_book_change_committed(container: Container) -> None:
-    """The seed's first question: Book committed, Author failed. Book's change stays, and
-    the request does not fail; with the in-process bus the Author side stays behind."""
+async def test_a_failing_handler_leaves_the_book_change_and_the_event_for_later(
+    container: Container,
+) -> None:
+    """The seed's first question: Book committed, Author failed. Book's change stays, the
+    request does not fail, and the event waits in the outbox until the relay delivers it."""
     author_id = await create_author(container)
 
     class Failing:
@@ -55,11 +57,13 @@ async def test_a_failing_handler_leaves_the_book_change_committed(container: Con
         book = await uow.books.get(book_id)
     assert book is not None and book.author_ids == [author_id]
     assert await author_book_ids(container, author_id) == []
+    stats = await container.outbox().stats()
+    assert (stats.pending, stats.dead) == (1, 0)
 
 
 async def test_a_repeated_event_changes_the_author_once(container: Container) -> None:
     author_id = await create_author(container)
-    event = AuthorAddedToBook(book_id=777, author_id=author_id)
+    event = AuthorAddedToBook(book_id=777, author_id=author_id, book_version=1)
     handler = container.when_author_added_to_book()
     await handler(event)
     await handler(event)

@@ -85,7 +85,7 @@ async def test_a_unique_violation_at_commit_is_typed_and_publishes_nothing(
         await uow.commit()
 
     publisher = RecordingPublisher()
-    with container.event_bus.override(publisher):
+    with container.relay.override(publisher):
         uow = container.book_uow()
     async with uow:
         uow.books.add(new_book(isbn, author_ids=(1,)))
@@ -104,7 +104,7 @@ async def test_events_are_published_after_the_commit_is_visible(container: Conta
             async with container.book_uow() as other:
                 seen_by_handler.append(await other.books.get(book.id) is not None)
 
-    with container.event_bus.override(CheckingPublisher()):
+    with container.relay.override(CheckingPublisher()):
         uow = container.book_uow()
     async with uow:
         uow.books.add(book)
@@ -186,7 +186,7 @@ async def test_an_author_round_trips_with_an_optional_biography(container: Conta
         loaded = await uow.authors.get(author.id, for_update=True)
         assert loaded is not None and loaded.biography is None
         loaded.revise(biography=Biography("Analyst"))
-        loaded.add_book(99)
+        loaded.add_book(99, as_of_book_version=1)
         await uow.commit()
     async with container.author_uow() as uow:
         loaded = await uow.authors.get(author.id)

@@ -1,8 +1,10 @@
 """The Author aggregate.
 
 An author knows its books by id only. That list is not edited by clients: it follows
-Book's events (an author was added to a book, removed from one, a book was deleted),
-so each operation is written to be idempotent - a set, not a log.
+Book's events (an author was added to a book, removed from one, a book was deleted).
+Events may arrive twice or out of order, so for every book it has heard of the author
+keeps the book's version that it last applied - also for a book it no longer lists - and
+ignores anything older. Whatever the order of delivery, the final state is the same.
 """
 
 from __future__ import annotations
@@ -20,7 +22,11 @@ _UNSET = object()
 
 @dataclass(eq=False)
 class AuthorBook:
+    """What the author last heard about one book: listed or not, as of which book version."""
+
     book_id: int
+    book_version: int
+    listed: bool = True
 
 
 @dataclass(eq=False, kw_only=True)
@@ -46,7 +52,7 @@ class Author(AggregateRoot):
 
     @property
     def book_ids(self) -> list[int]:
-        return [b.book_id for b in self.books]
+        return [b.book_id for b in self.books if b.listed]
 
     def revise(
         self,
@@ -69,23 +75,31 @@ class Author(AggregateRoot):
             self._changed()
         return changed
 
-    def add_book(self, book_id: int) -> bool:
-        """Remember a book; a repeat changes nothing (events may be delivered twice)."""
-        if book_id in self.book_ids:
-            return False
-        self.books.append(AuthorBook(book_id=book_id))
-        self._changed()
-        return True
+    def add_book(self, book_id: int, *, as_of_book_version: int) -> bool:
+        """The author was added to this book. True if the author now lists it anew."""
+        return self._hear(book_id, as_of_book_version, listed=True)
 
-    def remove_book(self, book_id: int) -> bool:
-        link = next((b for b in self.books if b.book_id == book_id), None)
-        if link is None:
-            return False
-        self.books.remove(link)
-        self._changed()
-        return True
+    def remove_book(self, book_id: int, *, as_of_book_version: int) -> bool:
+        """The author was removed from this book, or the book was deleted."""
+        return self._hear(book_id, as_of_book_version, listed=False)
 
     def delete(self) -> None:
-        if self.books:
-            raise AuthorHasBooks(self.id, len(self.books))
+        if self.book_ids:
+            raise AuthorHasBooks(self.id, len(self.book_ids))
         self._record(AuthorDeleted(author_id=self.id))
+
+    def _hear(self, book_id: int, book_version: int, *, listed: bool) -> bool:
+        link = next((b for b in self.books if b.book_id == book_id), None)
+        if link is None:
+            self.books.append(AuthorBook(book_id=book_id, book_version=book_version, listed=listed))
+            if listed:
+                self._changed()
+            return listed
+        if book_version <= link.book_version:
+            return False  # a repeat, or older news than what we applied already
+        link.book_version = book_version
+        if link.listed == listed:
+            return False
+        link.listed = listed
+        self._changed()
+        return True

@@ -58,7 +58,10 @@ class SqlAuthorQueries:
             if rows:
                 links = await connection.execute(
                     select(author_books.c.author_id, author_books.c.book_id)
-                    .where(author_books.c.author_id.in_([row.id for row in rows]))
+                    .where(
+                        author_books.c.author_id.in_([row.id for row in rows]),
+                        author_books.c.listed.is_(True),
+                    )
                     .order_by(author_books.c.author_id, author_books.c.book_id)
                 )
                 for author_id, book_id in links:

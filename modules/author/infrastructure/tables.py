@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table, Text
 
 from modules.shared.infrastructure.database import metadata
+from modules.shared.infrastructure.outbox_tables import inbox_table, outbox_table
 
 authors = Table(
     "authors",
@@ -27,4 +28,13 @@ author_books = Table(
         primary_key=True,
     ),
     Column("book_id", BigInteger, primary_key=True, index=True),
+    # The book's version this row reflects, and whether the author lists the book: a row
+    # with listed=false remembers a removal, so late news of an older "added" is ignored.
+    Column("book_version", Integer, nullable=False),
+    Column("listed", Boolean, nullable=False),
 )
+
+# Events Author records, written in the same transaction as the change.
+author_outbox = outbox_table("author_outbox", metadata)
+# Events Author's handlers have applied: (event, handler) takes effect at most once.
+author_inbox = inbox_table("author_inbox", metadata)

@@ -5,15 +5,22 @@ from collections.abc import Iterable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from modules.author.infrastructure.repository import SqlAlchemyAuthorRepository
+from modules.author.infrastructure.tables import author_inbox
 from modules.shared.domain.aggregate import AggregateRoot
+from modules.shared.infrastructure.inbox import SqlAlchemyInbox
 from modules.shared.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 
 
 class SqlAlchemyAuthorUnitOfWork(SqlAlchemyUnitOfWork):
     authors: SqlAlchemyAuthorRepository
+    inbox: SqlAlchemyInbox
 
     def _open_repositories(self, session: AsyncSession) -> None:
         self.authors = SqlAlchemyAuthorRepository(session)
+        self.inbox = SqlAlchemyInbox(session, author_inbox)
+
+    async def _before_commit(self) -> None:
+        await self.inbox.flush()
 
     def _seen_aggregates(self) -> Iterable[AggregateRoot]:
         return self.authors.seen

@@ -61,16 +61,18 @@ class Book(AggregateRoot):
     def add_author(self, author_id: int) -> None:
         if self.has_author(author_id):
             raise AuthorAlreadyOnBook(self.id, author_id)
-        self._attach(author_id)
         self._changed()
+        self._attach(author_id)
 
     def remove_author(self, author_id: int) -> None:
         link = next((a for a in self.authors if a.author_id == author_id), None)
         if link is None:
             raise AuthorNotOnBook(self.id, author_id)
         self.authors.remove(link)
-        self._record(AuthorRemovedFromBook(book_id=self.id, author_id=author_id))
         self._changed()
+        self._record(
+            AuthorRemovedFromBook(book_id=self.id, author_id=author_id, book_version=self.version)
+        )
 
     def revise(
         self,
@@ -100,9 +102,16 @@ class Book(AggregateRoot):
 
     def delete(self) -> None:
         """Mark the end of the book's life; its authors must forget it."""
-        self._record(BookDeleted(book_id=self.id, author_ids=tuple(self.author_ids)))
+        self._changed()
+        self._record(
+            BookDeleted(
+                book_id=self.id, author_ids=tuple(self.author_ids), book_version=self.version
+            )
+        )
 
     def _attach(self, author_id: int) -> None:
         position = max((a.position for a in self.authors), default=0) + 1
         self.authors.append(BookAuthor(author_id=author_id, position=position))
-        self._record(AuthorAddedToBook(book_id=self.id, author_id=author_id))
+        self._record(
+            AuthorAddedToBook(book_id=self.id, author_id=author_id, book_version=self.version)
+        )

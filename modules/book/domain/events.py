@@ -1,5 +1,10 @@
 """What Book tells the world. This module is Book's published language: other contexts
-may import these events (and nothing else from Book) to react to them."""
+may import these events (and nothing else from Book) to react to them.
+
+Each event carries `book_version`, the book's version right after the change. Delivery may
+repeat events or reorder them; a consumer keeps, per book, the highest version it has
+applied and ignores anything older, so it ends in the right state whatever the order.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +17,18 @@ from modules.shared.domain.events import DomainEvent
 class AuthorAddedToBook(DomainEvent):
     book_id: int
     author_id: int
+    book_version: int
 
 
 @dataclass(frozen=True, kw_only=True)
 class AuthorRemovedFromBook(DomainEvent):
     book_id: int
     author_id: int
+    book_version: int
 
 
 @dataclass(frozen=True, kw_only=True)
 class BookDeleted(DomainEvent):
     book_id: int
     author_ids: tuple[int, ...]
+    book_version: int

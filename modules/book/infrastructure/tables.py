@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String, Table
 
 from modules.shared.infrastructure.database import metadata
+from modules.shared.infrastructure.outbox_tables import outbox_table
 
 books = Table(
     "books",
@@ -31,3 +32,6 @@ book_authors = Table(
     Column("author_id", BigInteger, primary_key=True, index=True),
     Column("position", Integer, nullable=False),
 )
+
+# Events Book records, written in the same transaction as the change (transactional outbox).
+book_outbox = outbox_table("book_outbox", metadata)

@@ -1,53 +1,56 @@
-"""The in-process event bus: after a unit of work commits, its events reach the handlers.
+"""The event bus: who handles which domain event, and running them for one event.
 
-The surface is deliberately narrow - `subscribe` and `publish` - so that a durable outbox
-can later sit underneath without touching the contexts.
+Delivery itself - when, how often, what happens on failure - belongs to the transactional
+outbox (modules/shared/infrastructure/outbox.py), which calls `deliver` for every event
+it takes out of an outbox table. The contexts see only `subscribe` and the `EventPublisher`
+port their units of work hand committed events to.
 """
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, TypeVar
 
 from modules.shared.domain.events import DomainEvent
 
-logger = logging.getLogger(__name__)
-
 E = TypeVar("E", bound=DomainEvent)
 EventHandler = Callable[[E], Awaitable[None]]
 
 
 class EventPublisher(Protocol):
+    """Takes the events of a transaction that has just committed."""
+
     async def publish(self, events: Sequence[DomainEvent]) -> None: ...
+
+
+class HandlersFailed(Exception):
+    """One or more handlers of an event raised; the others ran (handlers are idempotent)."""
+
+    def __init__(self, event: DomainEvent, failures: list[tuple[str, BaseException]]) -> None:
+        self.failures = failures
+        summary = "; ".join(f"{name}: {type(error).__name__}: {error}" for name, error in failures)
+        super().__init__(f"{type(event).__name__} {event.event_id}: {summary}")
 
 
 class InProcessEventBus:
     def __init__(self) -> None:
-        self._handlers: dict[type[DomainEvent], list[EventHandler]] = defaultdict(list)  # type: ignore[type-arg]
+        self._handlers: dict[type[DomainEvent], list[tuple[str, EventHandler]]] = defaultdict(list)  # type: ignore[type-arg]
 
-    def subscribe(self, event_type: type[E], handler: EventHandler[E]) -> None:
-        self._handlers[event_type].append(handler)
+    def subscribe(self, event_type: type[E], handler: EventHandler[E], *, name: str) -> None:
+        """`name` identifies the handler in the inbox and in error reports: keep it stable."""
+        self._handlers[event_type].append((name, handler))
 
-    def handlers_for(self, event_type: type[DomainEvent]) -> list[EventHandler]:  # type: ignore[type-arg]
-        return list(self._handlers.get(event_type, ()))
+    def handler_names(self, event_type: type[DomainEvent]) -> list[str]:
+        return [name for name, _ in self._handlers.get(event_type, ())]
 
-    async def publish(self, events: Sequence[DomainEvent]) -> None:
-        """Run every handler of every event, in order, each in its own unit of work.
-
-        The change that raised the events is already committed, so a failing handler must
-        not turn the client's answer into an error: it is logged, and the other handlers
-        still run. (Making such a failure recoverable is the outbox's job.)
-        """
-        for event in events:
-            for handler in self._handlers.get(type(event), ()):
-                try:
-                    await handler(event)
-                except Exception:
-                    logger.exception(
-                        "event handler %s failed for %s %s",
-                        getattr(handler, "__qualname__", handler),
-                        type(event).__name__,
-                        event.event_id,
-                    )
+    async def deliver(self, event: DomainEvent) -> None:
+        """Run every handler of the event in turn; raise HandlersFailed if any failed."""
+        failures: list[tuple[str, BaseException]] = []
+        for name, handler in self._handlers.get(type(event), ()):
+            try:
+                await handler(event)
+            except Exception as error:
+                failures.append((name, error))
+        if failures:
+            raise HandlersFailed(event, failures)

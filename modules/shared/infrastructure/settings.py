@@ -38,6 +38,20 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    # Events (transactional outbox): deliver right after the commit, waiting at most this
+    # long before answering; a background relay delivers whatever is left.
+    event_inline_delivery: bool = True
+    event_inline_wait_seconds: float = Field(default=1.0, ge=0, le=30)
+    outbox_relay_enabled: bool = True
+    outbox_poll_interval_seconds: float = Field(default=1.0, gt=0, le=60)
+    outbox_batch_size: int = Field(default=100, ge=1, le=10_000)
+    outbox_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
+    outbox_max_attempts: int = Field(default=10, ge=1, le=1000)
+    outbox_backoff_base_seconds: float = Field(default=0.5, gt=0, le=3600)
+    outbox_backoff_max_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    outbox_stats_log_interval_seconds: float = Field(default=60.0, gt=0)
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:

@@ -1,4 +1,9 @@
-"""A unit of work on SQLAlchemy's AsyncSession, one per context."""
+"""A unit of work on SQLAlchemy's AsyncSession, one per context.
+
+On commit, the events the aggregates recorded are written to the context's outbox in the
+same transaction as the change - both are stored, or neither - and handed to the
+publisher once the commit has succeeded.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from modules.shared.application.unit_of_work import UniqueConstraintViolated
 from modules.shared.domain.aggregate import AggregateRoot
 from modules.shared.domain.errors import ConcurrentModification
 from modules.shared.domain.events import DomainEvent
+from modules.shared.infrastructure.outbox import OutboxStore
 
 
 class SqlAlchemyUnitOfWork:
@@ -26,9 +32,13 @@ class SqlAlchemyUnitOfWork:
     """
 
     def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], publisher: EventPublisher
-    ):
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        outbox: OutboxStore,
+        publisher: EventPublisher,
+    ) -> None:
         self._session_factory = session_factory
+        self._outbox = outbox
         self._publisher = publisher
         self._session: AsyncSession | None = None
 
@@ -56,8 +66,12 @@ class SqlAlchemyUnitOfWork:
             await session.close()  # rolls back whatever was not committed
 
     async def commit(self) -> None:
-        events = self._collect_events()
+        pairs = self._collect_events()
         try:
+            await self.session.flush()
+            await self._before_commit()
+            if pairs:
+                await self._outbox.stage(self.session, pairs)
             await self.session.commit()
         except IntegrityError as error:
             await self.session.rollback()
@@ -68,18 +82,24 @@ class SqlAlchemyUnitOfWork:
                 "the resource was changed by another request; read it again and retry"
             ) from error
         # The connection is back in the pool by now: handlers open their own units of work.
-        if events:
-            await self._publisher.publish(events)
+        if pairs:
+            await self._publisher.publish([event for _, event in pairs])
 
     def _open_repositories(self, session: AsyncSession) -> None:
         raise NotImplementedError
 
+    async def _before_commit(self) -> None:
+        """Hook for writes that are not aggregates (the inbox)."""
+
     def _seen_aggregates(self) -> Iterable[AggregateRoot]:
         raise NotImplementedError
 
-    def _collect_events(self) -> list[DomainEvent]:
-        events: list[DomainEvent] = []
-        for aggregate in self._seen_aggregates():
-            events.extend(aggregate.pull_events())
-        events.sort(key=lambda e: e.event_id)  # the order in which they happened
-        return events
+    def _collect_events(self) -> list[tuple[int, DomainEvent]]:
+        """(aggregate id, event) pairs, in the order in which they happened."""
+        pairs = [
+            (aggregate.id, event)
+            for aggregate in self._seen_aggregates()
+            for event in aggregate.pull_events()
+        ]
+        pairs.sort(key=lambda pair: pair[1].event_id)
+        return pairs

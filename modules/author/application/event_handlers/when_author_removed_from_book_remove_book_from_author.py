@@ -1,15 +1,23 @@
 from __future__ import annotations
 
+from modules.author.application.event_handlers.apply_once import apply_to_author_once
 from modules.author.application.unit_of_work import AuthorUnitOfWork
 from modules.book.domain.events import AuthorRemovedFromBook
 
 
 class WhenAuthorRemovedFromBookRemoveBookFromAuthor:
+    name = "author.remove_book_from_author"
+
     def __init__(self, uow: AuthorUnitOfWork) -> None:
         self._uow = uow
 
     async def __call__(self, event: AuthorRemovedFromBook) -> None:
-        async with self._uow as uow:
-            author = await uow.authors.get(event.author_id, for_update=True)
-            if author is not None and author.remove_book(event.book_id):
-                await uow.commit()
+        await apply_to_author_once(
+            self._uow,
+            event_id=event.event_id,
+            handler=self.name,
+            author_id=event.author_id,
+            change=lambda author: author.remove_book(
+                event.book_id, as_of_book_version=event.book_version
+            ),
+        )

@@ -1,17 +1,27 @@
 from __future__ import annotations
 
+from modules.author.application.event_handlers.apply_once import apply_to_author_once
 from modules.author.application.unit_of_work import AuthorUnitOfWork
 from modules.book.domain.events import BookDeleted
 
 
 class WhenBookDeletedRemoveItFromItsAuthors:
+    name = "author.remove_deleted_book"
+
     def __init__(self, uow: AuthorUnitOfWork) -> None:
         self._uow = uow
 
     async def __call__(self, event: BookDeleted) -> None:
-        # One aggregate per transaction: each author forgets the book in its own unit of work.
+        # One aggregate per transaction: each author forgets the book in its own unit of
+        # work, with an inbox record of its own, so a redelivery after a failure half-way
+        # through skips the authors already done.
         for author_id in event.author_ids:
-            async with self._uow as uow:
-                author = await uow.authors.get(author_id, for_update=True)
-                if author is not None and author.remove_book(event.book_id):
-                    await uow.commit()
+            await apply_to_author_once(
+                self._uow,
+                event_id=event.event_id,
+                handler=f"{self.name}:{author_id}",
+                author_id=author_id,
+                change=lambda author: author.remove_book(
+                    event.book_id, as_of_book_version=event.book_version
+                ),
+            )

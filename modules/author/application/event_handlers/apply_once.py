@@ -1,0 +1,38 @@
+"""The shape every Author handler shares: change one author, at most once per event."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from modules.author.application.unit_of_work import AuthorUnitOfWork
+from modules.author.domain.author import Author
+from modules.shared.application.unit_of_work import UniqueConstraintViolated
+
+logger = logging.getLogger(__name__)
+
+
+async def apply_to_author_once(
+    uow: AuthorUnitOfWork,
+    *,
+    event_id: int,
+    handler: str,
+    author_id: int,
+    change: Callable[[Author], object],
+) -> None:
+    async with uow:
+        # Lock the author first: deliveries of events about one author then queue, and
+        # the inbox check below sees what the one before us committed.
+        author = await uow.authors.get(author_id, for_update=True)
+        if await uow.inbox.already_processed(event_id, handler):
+            return
+        if author is None:
+            logger.warning("event %s names author %s, who no longer exists", event_id, author_id)
+        else:
+            change(author)
+        uow.inbox.record(event_id, handler)
+        try:
+            await uow.commit()
+        except UniqueConstraintViolated:
+            # The same event, delivered concurrently, was applied first: nothing to do.
+            logger.info("event %s was already applied by %s", event_id, handler)
