@@ -17,6 +17,7 @@ from modules.shared.domain.identity import SnowflakeGenerator, use_generator
 from modules.shared.infrastructure.settings import Settings, get_settings
 from modules.shared.presentation.body_limit import BodySizeLimit
 from modules.shared.presentation.health import router as health_router
+from modules.shared.presentation.ops import router as ops_router
 from modules.shared.presentation.problems import (
     install_problem_handlers,
     use_problem_media_type_in_openapi,
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(authors_router)
     app.include_router(books_router)
     app.include_router(health_router)
+    app.include_router(ops_router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

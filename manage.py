@@ -1,4 +1,9 @@
-"""Command line of the service: `python manage.py migrate | serve`.
+"""Command line of the service.
+
+    python manage.py migrate                 apply the Alembic migrations
+    python manage.py serve                   run the API (uvicorn + uvloop) on HOST:PORT
+    python manage.py outbox status           outbox lag, pending and dead events
+    python manage.py outbox retry ID|--all   send dead events back for another try
 
 Settings are read and validated first, so a bad DATABASE_URL or PORT stops here with a
 clear message instead of a traceback from deep inside the server.
@@ -7,6 +12,7 @@ clear message instead of a traceback from deep inside the server.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 
@@ -34,14 +40,56 @@ def serve(settings: Settings) -> None:
         loop="uvloop",
         http="httptools",
         proxy_headers=False,
-        timeout_graceful_shutdown=10,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) or None,
     )
 
 
+async def outbox(settings: Settings, action: str, event_id: int | None) -> int:
+    from modules.container import Container
+
+    container = Container(settings=settings)
+    store = container.outbox()
+    try:
+        if action == "status":
+            stats = await store.stats()
+            lag = stats.oldest_pending_age_seconds
+            print(f"pending: {stats.pending}")
+            print(f"dead:    {stats.dead}")
+            age = "-" if lag is None else f"{lag:.1f}s"
+            print(f"lag:     {age} (age of the oldest pending event)")
+            for dead in await store.dead_events():
+                print(
+                    f"  dead {dead.event_id} {dead.event_type} (aggregate {dead.aggregate_id}, "
+                    f"{dead.attempts} attempts, since {dead.dead_at:%Y-%m-%d %H:%M:%S}): "
+                    f"{dead.last_error}"
+                )
+        else:
+            revived = await store.retry_dead(event_id)
+            print(f"sent {revived} dead event(s) back for delivery")
+            if event_id is not None and revived == 0:
+                print(f"no dead event with id {event_id}", file=sys.stderr)
+                return 1
+    finally:
+        await container.engine().dispose()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="manage.py", description=__doc__)
-    parser.add_argument("command", choices=["migrate", "serve"])
+    parser = argparse.ArgumentParser(
+        prog="manage.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply the database migrations")
+    commands.add_parser("serve", help="run the API server")
+    outbox_parser = commands.add_parser("outbox", help="inspect and repair event delivery")
+    outbox_actions = outbox_parser.add_subparsers(dest="action", required=True)
+    outbox_actions.add_parser("status", help="lag, pending and dead events")
+    retry = outbox_actions.add_parser("retry", help="send dead events back for delivery")
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("event_id", nargs="?", type=int, help="the dead event's id")
+    which.add_argument("--all", action="store_true", help="every dead event")
     args = parser.parse_args(argv)
+
     try:
         settings = get_settings()
     except ConfigurationError as error:
@@ -49,8 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "migrate":
         migrate(settings)
-    else:
+    elif args.command == "serve":
         serve(settings)
+    else:
+        return asyncio.run(outbox(settings, args.action, getattr(args, "event_id", None)))
     return 0
 
 

@@ -86,6 +86,7 @@ class Container(containers.DeclarativeContainer):
             }
         ),
         policy=outbox_policy,
+        lease_staged_rows=settings.provided.event_inline_delivery,
     )
     relay = providers.Singleton(
         OutboxRelay,

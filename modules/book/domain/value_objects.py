@@ -41,8 +41,8 @@ class Isbn:
             compact = stdnum_isbn.validate(self.value)
         except StdnumValidationError as error:
             raise InvalidValue("isbn", f"not a valid ISBN-10 or ISBN-13: {error}") from None
-        if stdnum_isbn.isbn_type(compact) is None:  # an ISMN, for instance
-            raise InvalidValue("isbn", "not a valid ISBN-10 or ISBN-13")
+        if compact.startswith("9790"):  # passes the checksum, but is sheet music
+            raise InvalidValue("isbn", "an ISMN (979-0...), not an ISBN")
         object.__setattr__(self, "value", stdnum_isbn.to_isbn13(compact))
 
 

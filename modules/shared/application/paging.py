@@ -17,6 +17,8 @@ T = TypeVar("T")
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
 _MAX_ID = (1 << 63) - 1
+_MAX_CURSOR_LENGTH = 64  # the cursors we make are about 40 characters
+_MALFORMED = "malformed cursor: pass back the next_cursor of a previous page"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +38,14 @@ class MalformedCursor(ValueError):
 
 def decode_cursor(cursor: str) -> int:
     """The id a cursor points after; a cursor we did not make raises MalformedCursor."""
+    if len(cursor) > _MAX_CURSOR_LENGTH:
+        raise MalformedCursor(_MALFORMED)
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         after = data["after"]
         if isinstance(after, int) and not isinstance(after, bool) and 0 <= after <= _MAX_ID:
             return after
-    except (ValueError, UnicodeError, binascii.Error, TypeError, KeyError):
+    except (ValueError, UnicodeError, binascii.Error, TypeError, KeyError, RecursionError):
         pass
-    raise MalformedCursor("malformed cursor: pass back the next_cursor of a previous page")
+    raise MalformedCursor(_MALFORMED)

@@ -118,9 +118,14 @@ class OutboxStore:
         outbox_of: Mapping[type[DomainEvent], Table],
         policy: OutboxPolicy,
         owner: str | None = None,
+        *,
+        lease_staged_rows: bool = True,
     ) -> None:
         """`outbox_of` names, for every event type, the outbox table of the context that
-        raises it (Book's events go to book_outbox, Author's to author_outbox)."""
+        raises it (Book's events go to book_outbox, Author's to author_outbox).
+
+        `lease_staged_rows`: new rows are leased to this process for its inline delivery;
+        without inline delivery they are due for any relay at once."""
         self._engine = engine
         self._writer = engine.execution_options(**{WRITE_INTENT: True})
         self._outbox_of = dict(outbox_of)
@@ -128,6 +133,7 @@ class OutboxStore:
         self.serializer = EventSerializer(outbox_of)
         self.policy = policy
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._lease_staged_rows = lease_staged_rows
 
     def table_of(self, event: DomainEvent) -> Table:
         return self._outbox_of[type(event)]
@@ -136,7 +142,9 @@ class OutboxStore:
         """Add (aggregate id, event) rows to the session's transaction, leased to this process
         so that its own inline delivery goes first; the relay takes over when the lease ends."""
         now = utcnow()
-        lease_until = now + timedelta(seconds=self.policy.lease_seconds)
+        lease_until = (
+            now + timedelta(seconds=self.policy.lease_seconds) if self._lease_staged_rows else None
+        )
         by_table: dict[Table, list[tuple[int, DomainEvent]]] = {}
         for aggregate_id, event in events:
             by_table.setdefault(self.table_of(event), []).append((aggregate_id, event))
@@ -149,7 +157,7 @@ class OutboxStore:
         table: Table,
         events: Sequence[tuple[int, DomainEvent]],
         now: datetime,
-        lease_until: datetime,
+        lease_until: datetime | None,
     ) -> None:
         await session.execute(
             insert(table),
@@ -163,7 +171,7 @@ class OutboxStore:
                     "attempts": 0,
                     "available_at": now,
                     "lease_until": lease_until,
-                    "lease_owner": self.owner,
+                    "lease_owner": self.owner if lease_until else None,
                 }
                 for aggregate_id, event in events
             ],

@@ -62,11 +62,17 @@ class Settings(BaseSettings):
                 "must start with postgresql:// (or postgresql+asyncpg://) or "
                 "sqlite:/// (or sqlite+aiosqlite:///)"
             )
-        if rest.startswith("/:memory:") or rest in ("", "/"):
-            raise ValueError(
-                "SQLite needs a file path: an in-memory database is one per connection"
-            )
-        return f"{_DRIVER_FOR_SCHEME[scheme]}://{rest}"
+        driver = _DRIVER_FOR_SCHEME[scheme]
+        if driver.startswith("sqlite"):
+            path = rest.partition("?")[0]
+            if not path.startswith("/") or path.lstrip("/") in ("", ":memory:"):
+                raise ValueError(
+                    "SQLite needs a file path, as in sqlite:///./catalogue.db "
+                    "(an in-memory database would be one per connection)"
+                )
+        elif not rest.strip("/"):
+            raise ValueError("a PostgreSQL URL needs a host and a database")
+        return f"{driver}://{rest}"
 
     @property
     def is_sqlite(self) -> bool:
