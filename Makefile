@@ -13,7 +13,7 @@ MIRROR_PLUGIN_VERSION := 0.6.5
 export POETRY_VIRTUALENVS_IN_PROJECT := true
 export POETRY_PYPI_MIRROR_URL ?= $(shell $(PYTHON) -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)' 2>/dev/null)
 
-.PHONY: run migrate test install lock lint clean
+.PHONY: run migrate test bench install lock lint clean
 
 run: $(VENV)/.installed migrate
 	$(VENV)/bin/python manage.py serve
@@ -23,6 +23,13 @@ migrate: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Benchmarks need PostgreSQL: BENCH_DATABASE_URL (default: the local server's "test" database).
+BENCH_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+export BENCH_DATABASE_URL
+
+bench: $(VENV)/.installed
+	$(VENV)/bin/python -m bench.outbox
 
 install: $(VENV)/.installed
 

@@ -96,6 +96,7 @@ class Container(containers.DeclarativeContainer):
         inline_wait_seconds=settings.provided.event_inline_wait_seconds,
         poll_interval_seconds=settings.provided.outbox_poll_interval_seconds,
         stats_log_interval_seconds=settings.provided.outbox_stats_log_interval_seconds,
+        concurrency=settings.provided.outbox_relay_concurrency,
     )
 
     # --- Author context ---

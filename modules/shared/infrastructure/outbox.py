@@ -207,9 +207,14 @@ class OutboxStore:
         rows.sort(key=lambda r: r.id)  # oldest first: the order in which things happened
         return [OutboxEntry(table, r.id, r.event_type, r.payload, r.attempts) for r in rows]
 
-    async def complete(self, entry: OutboxEntry) -> None:
+    async def complete(self, entries: Sequence[OutboxEntry]) -> None:
+        """Delivered: the rows go (the inbox remembers what each handler applied)."""
+        by_table: dict[Table, list[int]] = {}
+        for entry in entries:
+            by_table.setdefault(entry.table, []).append(entry.event_id)
         async with self._writer.begin() as connection:
-            await connection.execute(delete(entry.table).where(entry.table.c.id == entry.event_id))
+            for table, ids in by_table.items():
+                await connection.execute(delete(table).where(table.c.id.in_(ids)))
 
     async def fail(self, entry: OutboxEntry, error: str) -> bool:
         """Count a failed attempt; park the row as dead after too many. True if now dead."""
@@ -313,6 +318,7 @@ class OutboxRelay:
         inline_wait_seconds: float = 1.0,
         poll_interval_seconds: float = 1.0,
         stats_log_interval_seconds: float = 60.0,
+        concurrency: int = 8,
     ) -> None:
         self.store = store
         self._bus = bus
@@ -320,6 +326,7 @@ class OutboxRelay:
         self._inline_wait = inline_wait_seconds
         self._poll_interval = poll_interval_seconds
         self._stats_interval = stats_log_interval_seconds
+        self._slots = asyncio.Semaphore(concurrency)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -404,25 +411,36 @@ class OutboxRelay:
     async def _deliver_events(
         self, pairs: Sequence[tuple[OutboxEntry, DomainEvent | None]]
     ) -> None:
-        for entry, event in pairs:
-            if event is None:
-                continue
-            try:
-                await self._bus.deliver(event)
-            except Exception as error:
-                dead = await self.store.fail(entry, str(error))
-                log = logger.error if dead else logger.warning
-                log(
-                    "event %s %s failed (attempt %d)%s: %s",
-                    entry.event_type,
-                    entry.event_id,
-                    entry.attempts + 1,
-                    " and is now dead" if dead else "; it will be retried",
-                    error,
-                )
-            else:
-                await self.store.complete(entry)
-                self.delivered += 1
+        """Deliver side by side (handlers are idempotent and order-tolerant), then delete
+        the delivered rows in one statement per table. One semaphore bounds all deliveries
+        of this process, inline and background, so a burst queues here instead of
+        exhausting the connection pool."""
+
+        async def deliver(entry: OutboxEntry, event: DomainEvent) -> OutboxEntry | None:
+            async with self._slots:
+                try:
+                    await self._bus.deliver(event)
+                except Exception as error:
+                    dead = await self.store.fail(entry, str(error))
+                    log = logger.error if dead else logger.warning
+                    log(
+                        "event %s %s failed (attempt %d)%s: %s",
+                        entry.event_type,
+                        entry.event_id,
+                        entry.attempts + 1,
+                        " and is now dead" if dead else "; it will be retried",
+                        error,
+                    )
+                    return None
+                return entry
+
+        results = await asyncio.gather(
+            *(deliver(entry, event) for entry, event in pairs if event is not None)
+        )
+        delivered = [entry for entry in results if entry is not None]
+        if delivered:
+            await self.store.complete(delivered)
+            self.delivered += len(delivered)
 
     async def _log_stats(self) -> None:
         stats = await self.store.stats()

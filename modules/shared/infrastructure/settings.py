@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     outbox_relay_enabled: bool = True
     outbox_poll_interval_seconds: float = Field(default=1.0, gt=0, le=60)
     outbox_batch_size: int = Field(default=100, ge=1, le=10_000)
+    outbox_relay_concurrency: int = Field(default=8, ge=1, le=100)
     outbox_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
     outbox_max_attempts: int = Field(default=10, ge=1, le=1000)
     outbox_backoff_base_seconds: float = Field(default=0.5, gt=0, le=3600)
