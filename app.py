@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from modules.author.presentation.router import router as authors_router
@@ -15,13 +16,15 @@ from modules.book.presentation.router import router as books_router
 from modules.container import Container, start_mappers, subscribe_event_handlers
 from modules.shared.domain.identity import SnowflakeGenerator, use_generator
 from modules.shared.infrastructure.settings import Settings, get_settings
-from modules.shared.presentation.body_limit import BodySizeLimit
+from modules.shared.presentation.body_guard import RequestBodyGuard
 from modules.shared.presentation.health import router as health_router
 from modules.shared.presentation.ops import router as ops_router
 from modules.shared.presentation.problems import (
     install_problem_handlers,
     use_problem_media_type_in_openapi,
+    without_security,
 )
+from modules.shared.presentation.security import digest
 
 DESCRIPTION = """
 A catalogue of **books** and **authors**, built as a layered Domain-Driven Design modular
@@ -67,11 +70,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Production may hide the docs: they describe every endpoint to anyone.
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url="/redoc" if settings.docs_enabled else None,
         # Stable operation ids for generated clients: "books-create_book".
         generate_unique_id_function=lambda route: f"{route.tags[0]}-{route.name}",
     )
     app.state.container = container
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.state.write_key_digests = tuple(digest(key) for key in settings.api_keys)
+    app.add_middleware(RequestBodyGuard, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=settings.cors_allow_credentials,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Match",
+                "Idempotency-Key",
+            ],
+            expose_headers=["ETag", "Location", "Retry-After", "Idempotent-Replayed"],
+        )
     install_problem_handlers(app)
     app.include_router(authors_router)
     app.include_router(books_router)
@@ -86,7 +109,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 description=app.description,
                 routes=app.routes,
             )
-            app.openapi_schema = use_problem_media_type_in_openapi(schema)
+            schema = use_problem_media_type_in_openapi(schema)
+            if not settings.api_keys:  # writes are open: the spec must not claim otherwise
+                schema = without_security(schema)
+            app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -38,6 +38,7 @@ from modules.book.infrastructure.tables import book_outbox
 from modules.book.infrastructure.unit_of_work import SqlAlchemyBookUnitOfWork
 from modules.shared.application.event_bus import InProcessEventBus
 from modules.shared.infrastructure.database import WRITE_INTENT, create_engine
+from modules.shared.infrastructure.idempotency import IdempotencyStore
 from modules.shared.infrastructure.outbox import OutboxPolicy, OutboxRelay, OutboxStore
 from modules.shared.infrastructure.settings import Settings
 
@@ -61,10 +62,14 @@ class Container(containers.DeclarativeContainer):
         pool_size=settings.provided.db_pool_size,
         max_overflow=settings.provided.db_max_overflow,
         pool_timeout=settings.provided.db_pool_timeout_seconds,
+        statement_timeout=settings.provided.db_statement_timeout_seconds,
         echo=settings.provided.db_echo,
     )
     write_sessions = providers.Singleton(_write_session_factory, engine)
     event_bus = providers.Singleton(InProcessEventBus)
+    idempotency_store = providers.Singleton(
+        IdempotencyStore, engine, ttl_seconds=settings.provided.idempotency_key_ttl_seconds
+    )
     outbox_policy = providers.Singleton(
         OutboxPolicy,
         lease_seconds=settings.provided.outbox_lease_seconds,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from modules.author.application.queries import AuthorFilter, AuthorQueries
 from modules.author.application.use_cases.create_author import CreateAuthor, CreateAuthorCommand
@@ -14,6 +14,15 @@ from modules.author.domain.errors import AuthorNotFound
 from modules.author.presentation.schemas import AuthorCreate, AuthorOut, AuthorPatch
 from modules.container import Container, provide
 from modules.shared.application.paging import DEFAULT_LIMIT
+from modules.shared.infrastructure.idempotency import IdempotencyStore
+from modules.shared.presentation.conditional import (
+    IfMatch,
+    IfNoneMatch,
+    expected_version,
+    not_modified_response,
+    representation,
+)
+from modules.shared.presentation.idempotency import IdempotencyKey, run_idempotently
 from modules.shared.presentation.problems import problem_responses
 from modules.shared.presentation.schemas import (
     AfterIdFromCursor,
@@ -22,40 +31,74 @@ from modules.shared.presentation.schemas import (
     PageOut,
     SafeStr,
 )
+from modules.shared.presentation.security import WriteClient
 
 router = APIRouter(prefix="/authors", tags=["authors"])
 
 Queries = Annotated[AuthorQueries, provide(Container.author_queries)]
+WRITE = (401, 403, 422, 503)
 
 
-async def _read(queries: AuthorQueries, author_id: int) -> AuthorOut:
+async def _current(queries: AuthorQueries, author_id: int) -> Response:
     view = await queries.get(author_id)
     if view is None:
         raise AuthorNotFound(author_id)
-    return AuthorOut.model_validate(view)
+    return representation(AuthorOut.model_validate(view), view.version)
+
+
+async def _expected_version(
+    queries: AuthorQueries, author_id: int, if_match: str | None
+) -> int | None:
+    if if_match is None:
+        return None
+    return expected_version(if_match, await _current(queries, author_id))
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    response_model=AuthorOut,
     summary="Create an author",
-    responses=problem_responses(413, 422, 503),
+    responses=problem_responses(400, 409, 413, 415, *WRITE),
 )
 async def create_author(
+    request: Request,
     body: AuthorCreate,
-    response: Response,
+    client: WriteClient,
     create: Annotated[CreateAuthor, provide(Container.create_author)],
     queries: Queries,
-) -> AuthorOut:
-    author_id = await create(CreateAuthorCommand(**body.model_dump()))
-    response.headers["Location"] = f"/authors/{author_id}"
-    return await _read(queries, author_id)
+    idempotency: Annotated[IdempotencyStore, provide(Container.idempotency_store)],
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    async def created() -> Response:
+        author_id = await create(CreateAuthorCommand(**body.model_dump()))
+        response = await _current(queries, author_id)
+        response.status_code = 201
+        response.headers["Location"] = f"/authors/{author_id}"
+        return response
+
+    return await run_idempotently(
+        request,
+        header=idempotency_key,
+        client=client,
+        body=body,
+        store=idempotency,
+        create=created,
+    )
 
 
-@router.get("/{author_id}", summary="Get an author", responses=problem_responses(404, 422, 503))
-async def get_author(author_id: IdPath, queries: Queries) -> AuthorOut:
+@router.get(
+    "/{author_id}",
+    response_model=AuthorOut,
+    summary="Get an author",
+    responses=problem_responses(304, 404, 422, 503),
+)
+async def get_author(
+    author_id: IdPath, queries: Queries, if_none_match: IfNoneMatch = None
+) -> Response:
     """The author with the books it is an author of."""
-    return await _read(queries, author_id)
+    current = await _current(queries, author_id)
+    return not_modified_response(if_none_match, current) or current
 
 
 @router.get("", summary="List authors", responses=problem_responses(422, 503))
@@ -76,33 +119,42 @@ async def list_authors(
 
 @router.patch(
     "/{author_id}",
+    response_model=AuthorOut,
     summary="Change an author",
-    responses=problem_responses(404, 413, 422, 503),
+    responses=problem_responses(404, 412, 413, 415, *WRITE),
 )
 async def update_author(
     author_id: IdPath,
     body: AuthorPatch,
+    _client: WriteClient,
     update: Annotated[UpdateAuthor, provide(Container.update_author)],
     queries: Queries,
-) -> AuthorOut:
+    if_match: IfMatch = None,
+) -> Response:
+    """With `If-Match`, the change applies only to the version the client has seen."""
     await update(
         UpdateAuthorCommand(
             author_id=author_id,
-            **body.model_dump(exclude_unset=True),
+            expected_version=await _expected_version(queries, author_id, if_match),
             fields_set=frozenset(body.model_fields_set),
+            **body.model_dump(exclude_unset=True),
         )
     )
-    return await _read(queries, author_id)
+    return await _current(queries, author_id)
 
 
 @router.delete(
     "/{author_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete an author",
-    responses=problem_responses(404, 409, 422, 503),
+    responses=problem_responses(404, 409, 412, *WRITE),
 )
 async def delete_author(
-    author_id: IdPath, delete: Annotated[DeleteAuthor, provide(Container.delete_author)]
+    author_id: IdPath,
+    _client: WriteClient,
+    delete: Annotated[DeleteAuthor, provide(Container.delete_author)],
+    queries: Queries,
+    if_match: IfMatch = None,
 ) -> None:
     """Refused with 409 while the author is still an author of any book."""
-    await delete(author_id)
+    await delete(author_id, expected_version=await _expected_version(queries, author_id, if_match))

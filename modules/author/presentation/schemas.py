@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Self
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from pydantic.json_schema import SkipJsonSchema
 
 from modules.shared.presentation.schemas import (
+    NotNull,
     SafeStr,
     SnowflakeId,
     StrictInput,
-    reject_explicit_nulls,
 )
 
 NameStr = Annotated[SafeStr, Field(min_length=1, max_length=100)]
@@ -31,16 +31,12 @@ class AuthorCreate(StrictInput):
 class AuthorPatch(StrictInput):
     """Any subset of the fields; `biography: null` clears the biography."""
 
-    first_name: NameStr | SkipJsonSchema[None] = None
-    last_name: NameStr | SkipJsonSchema[None] = None
-    age: AgeInt | SkipJsonSchema[None] = None
+    first_name: Annotated[NameStr | SkipJsonSchema[None], NotNull] = None
+    last_name: Annotated[NameStr | SkipJsonSchema[None], NotNull] = None
+    age: Annotated[AgeInt | SkipJsonSchema[None], NotNull] = None
     biography: BiographyStr | None = None
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"age": 89}]})
-
-    @model_validator(mode="after")
-    def _no_nulls(self) -> Self:
-        return reject_explicit_nulls(self, nullable=frozenset({"biography"}))  # type: ignore[no-any-return]
 
 
 class AuthorBookOut(BaseModel):

@@ -37,6 +37,9 @@ class Isbn:
     value: str
 
     def __post_init__(self) -> None:
+        digits = self.value.replace("-", "").replace(" ", "")
+        if len(digits) not in (10, 13):  # stdnum would also take a 9-digit SBN
+            raise InvalidValue("isbn", "an ISBN has 10 or 13 digits")
         try:
             compact = stdnum_isbn.validate(self.value)
         except StdnumValidationError as error:

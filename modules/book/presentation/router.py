@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from modules.book.application.queries import BookFilter, BookQueries
 from modules.book.application.use_cases.add_author_to_book import AddAuthorToBook
@@ -16,6 +16,15 @@ from modules.book.domain.errors import BookNotFound
 from modules.book.presentation.schemas import BookCreate, BookOut, BookPatch
 from modules.container import Container, provide
 from modules.shared.application.paging import DEFAULT_LIMIT
+from modules.shared.infrastructure.idempotency import IdempotencyStore
+from modules.shared.presentation.conditional import (
+    IfMatch,
+    IfNoneMatch,
+    expected_version,
+    not_modified_response,
+    representation,
+)
+from modules.shared.presentation.idempotency import IdempotencyKey, run_idempotently
 from modules.shared.presentation.problems import problem_responses
 from modules.shared.presentation.schemas import (
     MAX_ID,
@@ -25,41 +34,80 @@ from modules.shared.presentation.schemas import (
     PageOut,
     SafeStr,
 )
+from modules.shared.presentation.security import WriteClient
 
 router = APIRouter(prefix="/books", tags=["books"])
 
 Queries = Annotated[BookQueries, provide(Container.book_queries)]
+WRITE = (401, 403, 422, 503)
 
 
-async def _read(queries: BookQueries, book_id: int) -> BookOut:
+async def _current(queries: BookQueries, book_id: int) -> Response:
+    """The book as the read side has it now, as JSON with its ETag."""
     view = await queries.get(book_id)
-    if view is None:  # deleted between our write and this read
+    if view is None:
         raise BookNotFound(book_id)
-    return BookOut.model_validate(view)
+    return representation(BookOut.model_validate(view), view.version)
+
+
+async def _expected_version(queries: BookQueries, book_id: int, if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    return expected_version(if_match, await _current(queries, book_id))
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    response_model=BookOut,
     summary="Create a book",
-    responses=problem_responses(409, 413, 422, 503),
+    responses=problem_responses(400, 409, 413, 415, *WRITE),
 )
 async def create_book(
+    request: Request,
     body: BookCreate,
-    response: Response,
+    client: WriteClient,
     create: Annotated[CreateBook, provide(Container.create_book)],
     queries: Queries,
-) -> BookOut:
+    idempotency: Annotated[IdempotencyStore, provide(Container.idempotency_store)],
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     """Creates a book; each listed author then lists it too. A duplicate ISBN (in either
     ISBN-10 or ISBN-13 form) is a 409; unknown author ids are a 422 that names them."""
-    book_id = await create(CreateBookCommand(**body.model_dump()))
-    response.headers["Location"] = f"/books/{book_id}"
-    return await _read(queries, book_id)
+
+    async def created() -> Response:
+        book_id = await create(CreateBookCommand(**body.model_dump()))
+        view = await queries.get(book_id)
+        if view is None:
+            raise BookNotFound(book_id)
+        return representation(
+            BookOut.model_validate(view),
+            view.version,
+            status_code=201,
+            headers={"Location": f"/books/{book_id}"},
+        )
+
+    return await run_idempotently(
+        request,
+        header=idempotency_key,
+        client=client,
+        body=body,
+        store=idempotency,
+        create=created,
+    )
 
 
-@router.get("/{book_id}", summary="Get a book", responses=problem_responses(404, 422, 503))
-async def get_book(book_id: IdPath, queries: Queries) -> BookOut:
-    return await _read(queries, book_id)
+@router.get(
+    "/{book_id}",
+    response_model=BookOut,
+    summary="Get a book",
+    responses=problem_responses(304, 404, 422, 503),
+)
+async def get_book(
+    book_id: IdPath, queries: Queries, if_none_match: IfNoneMatch = None
+) -> Response:
+    current = await _current(queries, book_id)
+    return not_modified_response(if_none_match, current) or current
 
 
 @router.get("", summary="List books", responses=problem_responses(422, 503))
@@ -84,58 +132,81 @@ async def list_books(
 
 
 @router.patch(
-    "/{book_id}", summary="Change a book", responses=problem_responses(404, 409, 413, 422, 503)
+    "/{book_id}",
+    response_model=BookOut,
+    summary="Change a book",
+    responses=problem_responses(404, 409, 412, 413, 415, *WRITE),
 )
 async def update_book(
     book_id: IdPath,
     body: BookPatch,
+    _client: WriteClient,
     update: Annotated[UpdateBook, provide(Container.update_book)],
     queries: Queries,
-) -> BookOut:
-    await update(UpdateBookCommand(book_id=book_id, **body.model_dump(exclude_unset=True)))
-    return await _read(queries, book_id)
+    if_match: IfMatch = None,
+) -> Response:
+    """With `If-Match`, the change applies only to the version the client has seen."""
+    expected = await _expected_version(queries, book_id, if_match)
+    await update(
+        UpdateBookCommand(
+            book_id=book_id, expected_version=expected, **body.model_dump(exclude_unset=True)
+        )
+    )
+    return await _current(queries, book_id)
 
 
 @router.delete(
     "/{book_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a book",
-    responses=problem_responses(404, 422, 503),
+    responses=problem_responses(404, 412, *WRITE),
 )
 async def delete_book(
-    book_id: IdPath, delete: Annotated[DeleteBook, provide(Container.delete_book)]
+    book_id: IdPath,
+    _client: WriteClient,
+    delete: Annotated[DeleteBook, provide(Container.delete_book)],
+    queries: Queries,
+    if_match: IfMatch = None,
 ) -> None:
     """Deletes the book; its authors then no longer list it."""
-    await delete(book_id)
+    await delete(book_id, expected_version=await _expected_version(queries, book_id, if_match))
 
 
 @router.post(
     "/{book_id}/authors/{author_id}",
+    response_model=BookOut,
     summary="Add an author to a book",
-    responses=problem_responses(404, 409, 422, 503),
+    responses=problem_responses(404, 409, 412, *WRITE),
 )
 async def add_author(
     book_id: IdPath,
     author_id: IdPath,
+    _client: WriteClient,
     add: Annotated[AddAuthorToBook, provide(Container.add_author_to_book)],
     queries: Queries,
-) -> BookOut:
+    if_match: IfMatch = None,
+) -> Response:
     """404 for an unknown book or author, 409 if already an author; the author then lists
     the book (through the `AuthorAddedToBook` event)."""
-    await add(book_id, author_id)
-    return await _read(queries, book_id)
+    expected = await _expected_version(queries, book_id, if_match)
+    await add(book_id, author_id, expected_version=expected)
+    return await _current(queries, book_id)
 
 
 @router.delete(
     "/{book_id}/authors/{author_id}",
+    response_model=BookOut,
     summary="Remove an author from a book",
-    responses=problem_responses(404, 422, 503),
+    responses=problem_responses(404, 412, *WRITE),
 )
 async def remove_author(
     book_id: IdPath,
     author_id: IdPath,
+    _client: WriteClient,
     remove: Annotated[RemoveAuthorFromBook, provide(Container.remove_author_from_book)],
     queries: Queries,
-) -> BookOut:
-    await remove(book_id, author_id)
-    return await _read(queries, book_id)
+    if_match: IfMatch = None,
+) -> Response:
+    expected = await _expected_version(queries, book_id, if_match)
+    await remove(book_id, author_id, expected_version=expected)
+    return await _current(queries, book_id)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Self
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from pydantic.json_schema import SkipJsonSchema
 
 from modules.book.domain.value_objects import MAX_PAGES, MAX_PRICE_WON
 from modules.shared.presentation.schemas import (
+    NotNull,
     SafeStr,
     SnowflakeId,
     StrictInput,
-    reject_explicit_nulls,
 )
 
 TitleStr = Annotated[
@@ -53,17 +53,13 @@ class BookCreate(StrictInput):
 class BookPatch(StrictInput):
     """Any subset of the fields; those left out keep their value."""
 
-    title: TitleStr | SkipJsonSchema[None] = None
-    isbn: IsbnStr | SkipJsonSchema[None] = None
-    pages: PagesInt | SkipJsonSchema[None] = None
-    price: PriceInt | SkipJsonSchema[None] = None
-    publication_year: YearInt | SkipJsonSchema[None] = None
+    title: Annotated[TitleStr | SkipJsonSchema[None], NotNull] = None
+    isbn: Annotated[IsbnStr | SkipJsonSchema[None], NotNull] = None
+    pages: Annotated[PagesInt | SkipJsonSchema[None], NotNull] = None
+    price: Annotated[PriceInt | SkipJsonSchema[None], NotNull] = None
+    publication_year: Annotated[YearInt | SkipJsonSchema[None], NotNull] = None
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"price": 18000}]})
-
-    @model_validator(mode="after")
-    def _no_nulls(self) -> Self:
-        return reject_explicit_nulls(self)  # type: ignore[no-any-return]
 
 
 class BookAuthorOut(BaseModel):

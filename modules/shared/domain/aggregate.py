@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from modules.shared.domain.errors import VersionMismatch
 from modules.shared.domain.events import DomainEvent
 
 
@@ -24,6 +25,14 @@ class AggregateRoot:
 
     def __hash__(self) -> int:
         return hash((type(self), self.id))
+
+    def expect_version(self, expected: int | None) -> None:
+        """Refuse to go on if the caller's view of this aggregate is out of date."""
+        if expected is not None and expected != self.version:
+            raise VersionMismatch(
+                f"the resource is at version {self.version}, not {expected}: "
+                "read it again, then retry"
+            )
 
     def _changed(self) -> None:
         self.version += 1

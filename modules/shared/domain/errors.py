@@ -43,3 +43,9 @@ class ConcurrentModification(Conflict):
     """Someone else changed the aggregate between our read and our write."""
 
     title = "Concurrent modification"
+
+
+class VersionMismatch(DomainError):
+    """The client changed a version it no longer has (a stale If-Match; maps to 412)."""
+
+    title = "Precondition failed"

@@ -24,28 +24,49 @@ mapper_registry = registry(metadata=metadata)
 WRITE_INTENT = "catalogue_write"
 
 
+APPLICATION_NAME = "book-catalogue"
+
+
 def create_engine(
     url: str,
     *,
     pool_size: int = 10,
     max_overflow: int = 10,
     pool_timeout: float = 10.0,
+    statement_timeout: float = 15.0,
     echo: bool = False,
 ) -> AsyncEngine:
+    """An engine that fails fast and heals itself: a bounded wait for a pooled connection,
+    a ping before reuse (a connection the server dropped is replaced, not handed out),
+    and on PostgreSQL a statement timeout so nothing waits on a lock forever."""
     kwargs: dict[str, Any] = {
         "echo": echo,
         "pool_size": pool_size,
         "max_overflow": max_overflow,
         "pool_timeout": pool_timeout,
         "pool_pre_ping": True,
+        "pool_recycle": 1800,
     }
     if url.startswith("sqlite"):
         # sqlite3 waits this long for a lock held by another connection before giving up.
-        kwargs["connect_args"] = {"timeout": 30}
+        kwargs["connect_args"] = {"timeout": statement_timeout}
+    else:
+        kwargs["connect_args"] = {
+            "timeout": 5,  # connecting
+            "command_timeout": statement_timeout + 5,  # client side, should the server hang
+            "server_settings": {
+                "application_name": APPLICATION_NAME,
+                "statement_timeout": str(int(statement_timeout * 1000)),
+            },
+        }
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         _configure_sqlite(engine)
     return engine
+
+
+def _lower(text: str | None) -> str | None:
+    return None if text is None else text.lower()
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -53,6 +74,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when a transaction begins (see _on_begin).
         dbapi_connection.isolation_level = None
+        # SQLite's own lower() folds ASCII only; searches must find "Émile" from "émile"
+        # as they do on PostgreSQL.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait for the writer

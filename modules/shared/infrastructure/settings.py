@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_DIR / 'catalogue.db'}"
@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     snowflake_worker_id: int = Field(default=0, ge=0, le=1023)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    db_statement_timeout_seconds: float = Field(default=15.0, gt=0, le=3600)
+
+    # Write protection: with keys set, every write needs "Authorization: Bearer <key>".
+    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list, repr=False)
+    docs_enabled: bool = True
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    cors_allow_credentials: bool = False
+    idempotency_key_ttl_seconds: int = Field(default=24 * 3600, ge=60, le=30 * 24 * 3600)
 
     # Events (transactional outbox): deliver right after the commit, waiting at most this
     # long before answering; a background relay delivers whatever is left.
@@ -75,6 +83,31 @@ class Settings(BaseSettings):
             raise ValueError("a PostgreSQL URL needs a host and a database")
         return f"{driver}://{rest}"
 
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_long_enough(cls, keys: list[str]) -> list[str]:
+        if any(len(key) < 16 for key in keys):
+            raise ValueError("every API key must be at least 16 characters long")
+        return keys
+
+    @model_validator(mode="after")
+    def _safe_for_production(self) -> Self:
+        if "*" in self.cors_origins and self.cors_allow_credentials:
+            raise ValueError(
+                "CORS_ORIGINS=* cannot be combined with CORS_ALLOW_CREDENTIALS=true; "
+                "list the allowed origins"
+            )
+        if self.app_env == "production" and not self.api_keys:
+            raise ValueError("APP_ENV=production needs API_KEYS: writes must not be open")
+        return self
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -89,10 +122,11 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
-        lines = [
-            f"  {'.'.join(str(p) for p in e['loc']).upper() or '?'}: {e['msg']}"
-            for e in error.errors()
-        ]
+        lines = []
+        for e in error.errors():
+            where = ".".join(str(p) for p in e["loc"]).upper()
+            message = e["msg"].removeprefix("Value error, ")
+            lines.append(f"  {where}: {message}" if where else f"  {message}")
         raise ConfigurationError("invalid configuration:\n" + "\n".join(lines)) from None
 
 

@@ -13,7 +13,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from modules.shared.domain.errors import Conflict, DomainError, InvalidValue, NotFound
+from modules.shared.domain.errors import (
+    Conflict,
+    DomainError,
+    InvalidValue,
+    NotFound,
+    VersionMismatch,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +78,7 @@ def _slug(error: DomainError) -> str:
     return "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
 
 
-async def _domain_error(request: Request, error: Exception) -> ProblemResponse:
+async def domain_problem(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, DomainError)
     if isinstance(error, InvalidValue):
         return problem(
@@ -83,7 +89,14 @@ async def _domain_error(request: Request, error: Exception) -> ProblemResponse:
             detail=error.detail,
             errors=[{"loc": ["body", error.field], "msg": error.detail, "type": _slug(error)}],
         )
-    status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict) else 422
+    if isinstance(error, NotFound):
+        status = 404
+    elif isinstance(error, VersionMismatch):
+        status = 412
+    elif isinstance(error, Conflict):
+        status = 409
+    else:
+        status = 422
     return problem(request, status, slug=_slug(error), title=error.title, detail=error.detail)
 
 
@@ -137,6 +150,15 @@ async def _database_unavailable(request: Request, error: Exception) -> ProblemRe
     )
 
 
+async def _database_error(request: Request, error: Exception) -> ProblemResponse:
+    assert isinstance(error, sa_exc.DBAPIError)
+    if error.connection_invalidated or isinstance(
+        error, (sa_exc.OperationalError, sa_exc.InterfaceError)
+    ):
+        return await _database_unavailable(request, error)
+    return await _unexpected(request, error)
+
+
 async def _unexpected(request: Request, error: Exception) -> ProblemResponse:
     # The cause goes to the log, never to the client.
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
@@ -150,14 +172,15 @@ async def _unexpected(request: Request, error: Exception) -> ProblemResponse:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(DomainError, domain_problem)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    # A pool that cannot hand out a connection, or a connection the database dropped.
+    # A pool that cannot hand out a connection, a connection the database dropped, a
+    # database that does not answer or cancelled a statement that ran too long.
     app.add_exception_handler(sa_exc.TimeoutError, _database_unavailable)
-    app.add_exception_handler(sa_exc.OperationalError, _database_unavailable)
-    app.add_exception_handler(sa_exc.InterfaceError, _database_unavailable)
+    app.add_exception_handler(sa_exc.DBAPIError, _database_error)
     app.add_exception_handler(ConnectionError, _database_unavailable)
+    app.add_exception_handler(TimeoutError, _database_unavailable)  # connecting timed out
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -167,12 +190,21 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         400: "Bad request",
         404: "Unknown id",
         409: "Conflict with the current state",
+        304: "Not modified: the If-None-Match ETag is still current",
+        401: "A write without `Authorization: Bearer <key>` (when API keys are on)",
+        403: "A write with an unknown key",
+        412: "If-Match does not match the current ETag: nothing was changed",
         413: "Request body over the size limit",
+        415: "The body is not JSON",
         422: "Invalid input: `errors` names each failing field",
         503: "Database unavailable; retry after `Retry-After` seconds",
     }
     return {
-        s: {"model": Problem, "description": descriptions.get(s, HTTPStatus(s).phrase)}
+        s: (
+            {"description": descriptions[s]}
+            if s < 400
+            else {"model": Problem, "description": descriptions.get(s, HTTPStatus(s).phrase)}
+        )
         for s in statuses
     }
 
@@ -191,4 +223,15 @@ def use_problem_media_type_in_openapi(schema: dict[str, Any]) -> dict[str, Any]:
     components = schema.get("components", {}).get("schemas", {})
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
+    return schema
+
+
+def without_security(schema: dict[str, Any]) -> dict[str, Any]:
+    """Drop the write-key requirement (and its 401/403 answers) from the spec."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            operation.pop("security", None)
+            for status in ("401", "403"):
+                operation.get("responses", {}).pop(status, None)
+    schema.get("components", {}).pop("securitySchemes", None)
     return schema

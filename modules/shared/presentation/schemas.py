@@ -6,7 +6,15 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Path, Query
 from fastapi.exceptions import RequestValidationError
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
 from modules.shared.application.paging import (
     DEFAULT_LIMIT,
@@ -90,16 +98,16 @@ class StrictInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def reject_explicit_nulls(model: BaseModel, nullable: frozenset[str] = frozenset()) -> Any:
-    """PATCH bodies: a field left out is unchanged, but `null` is only valid where allowed."""
-    nulls = [
-        name
-        for name in model.model_fields_set
-        if getattr(model, name) is None and name not in nullable
-    ]
-    if nulls:
-        raise ValueError(f"{', '.join(sorted(nulls))} cannot be null; leave it out to keep it")
-    return model
+def _refuse_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("cannot be null; leave the field out to keep its value")
+    return value
+
+
+# PATCH bodies: a field left out keeps its value, but sending null for a field that cannot
+# be empty is an error on that field. (The default None is never validated, so leaving the
+# field out still works.)
+NotNull = BeforeValidator(_refuse_null)
 
 
 __all__ = [
@@ -111,5 +119,5 @@ __all__ = [
     "SafeStr",
     "SnowflakeId",
     "StrictInput",
-    "reject_explicit_nulls",
+    "NotNull",
 ]

@@ -16,6 +16,7 @@ class UpdateAuthorCommand:
     biography: str | None = None
     # PATCH semantics: biography=None means "clear it" only when the client sent it.
     fields_set: frozenset[str] = field(default_factory=frozenset)
+    expected_version: int | None = None  # from If-Match
 
 
 class UpdateAuthor:
@@ -38,5 +39,6 @@ class UpdateAuthor:
             author = await uow.authors.get(command.author_id, for_update=True)
             if author is None:
                 raise AuthorNotFound(command.author_id)
+            author.expect_version(command.expected_version)
             if author.revise(**changes):  # type: ignore[arg-type]
                 await uow.commit()

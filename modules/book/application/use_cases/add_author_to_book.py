@@ -12,7 +12,9 @@ class AddAuthorToBook:
         self._uow = uow
         self._authors = authors
 
-    async def __call__(self, book_id: int, author_id: int) -> None:
+    async def __call__(
+        self, book_id: int, author_id: int, *, expected_version: int | None = None
+    ) -> None:
         # Asked before the transaction opens: a request never holds two connections at
         # once, which is what let the seed's implementation exhaust its pool.
         if not await self._authors.existing([author_id]):
@@ -23,5 +25,6 @@ class AddAuthorToBook:
             book = await uow.books.get(book_id, for_update=True)
             if book is None:
                 raise BookNotFound(book_id)
+            book.expect_version(expected_version)
             book.add_author(author_id)
             await uow.commit()

@@ -8,11 +8,12 @@ class DeleteBook:
     def __init__(self, uow: BookUnitOfWork) -> None:
         self._uow = uow
 
-    async def __call__(self, book_id: int) -> None:
+    async def __call__(self, book_id: int, *, expected_version: int | None = None) -> None:
         async with self._uow as uow:
             book = await uow.books.get(book_id, for_update=True)
             if book is None:
                 raise BookNotFound(book_id)
+            book.expect_version(expected_version)
             book.delete()  # records BookDeleted, so its authors forget it
             await uow.books.remove(book)
             await uow.commit()

@@ -16,6 +16,7 @@ class UpdateBookCommand:
     pages: int | None = None
     price: int | None = None
     publication_year: int | None = None
+    expected_version: int | None = None  # from If-Match: refuse if the book moved on
 
 
 class UpdateBook:
@@ -36,6 +37,7 @@ class UpdateBook:
             book = await uow.books.get(command.book_id, for_update=True)
             if book is None:
                 raise BookNotFound(command.book_id)
+            book.expect_version(command.expected_version)
             isbn_changes = isbn is not None and isbn != book.isbn
             if isbn_changes and await uow.books.isbn_taken(isbn, except_book_id=book.id):
                 raise DuplicateIsbn(isbn.value)

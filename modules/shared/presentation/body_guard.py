@@ -1,0 +1,90 @@
+"""Request bodies, checked before any byte reaches a route: JSON only, and not too big.
+
+Both answers are in the project's error format. (FastAPI's own `max_body_size` answers a
+declared oversize body in plain text, and a body that is not JSON would otherwise end up
+as a puzzling 422.)
+
+* a Content-Length over the limit is refused at once (413), and a streamed body is cut
+  off as soon as it passes the limit;
+* a non-empty body whose Content-Type is not JSON is refused (415).
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from modules.shared.presentation.problems import PROBLEM_MEDIA_TYPE, TYPE_PREFIX
+
+_TOO_LARGE = "the request body is larger than this service accepts"
+
+
+def _is_json(content_type: bytes) -> bool:
+    media_type = content_type.split(b";")[0].strip().lower()
+    return media_type == b"application/json" or media_type.endswith(b"+json")
+
+
+class RequestBodyGuard:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await _refuse(scope, send, 413, "Content Too Large", _TOO_LARGE)
+            return
+        has_body = (declared is not None and declared != b"0") or b"transfer-encoding" in headers
+        if has_body and not _is_json(headers.get(b"content-type", b"")):
+            await _refuse(
+                scope,
+                send,
+                415,
+                "Unsupported Media Type",
+                "request bodies must be JSON, sent with Content-Type: application/json",
+            )
+            return
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # Raised inside the route's body read: the problem handlers answer 413.
+                    raise HTTPException(413, _TOO_LARGE)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+async def _refuse(scope: Scope, send: Send, status: int, title: str, detail: str) -> None:
+    body = json.dumps(
+        {
+            "type": TYPE_PREFIX + title.lower().replace(" ", "-"),
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": scope.get("path", ""),
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,130 @@
+"""Idempotent creation: `Idempotency-Key` on POST (IETF draft-ietf-httpapi-idempotency-key).
+
+* a retry with the same key and the same body replays the first answer (status, body,
+  Location, ETag) and creates nothing;
+* the same key with a different body is a 422; while the first request still runs, 409;
+* keys belong to one client (the API key's identity when write keys are on) and expire
+  after IDEMPOTENCY_KEY_TTL_SECONDS (24 h by default);
+* an answer of 5xx is not kept, so a retry can succeed later.
+
+If the server dies in the middle of the first request, its key stays "in progress" (409)
+until it expires: refusing is safe, guessing could create the same thing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Header, Request, Response
+from pydantic import BaseModel
+
+from modules.shared.domain.errors import DomainError
+from modules.shared.infrastructure.idempotency import Claim, IdempotencyStore, StoredResponse
+from modules.shared.presentation.problems import PROBLEM_MEDIA_TYPE, domain_problem, problem
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=257,  # 255 characters, plus the quotes of a structured-field string
+        description=(
+            "Makes a retry of this POST safe: the same key and body replay the first "
+            'answer. A string of 1-255 visible ASCII characters, e.g. "7c1f…" (quotes optional).'
+        ),
+    ),
+]
+
+
+def _parse_key(header: str) -> str | None:
+    key = header.strip()
+    if len(key) >= 2 and key[0] == key[-1] == '"':
+        key = key[1:-1]
+    if not 1 <= len(key) <= 255 or not all(33 <= ord(c) <= 126 and c not in '"\\' for c in key):
+        return None
+    return key
+
+
+def _fingerprint(request: Request, body: BaseModel) -> str:
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{request.method} {request.url.path}\n{canonical}".encode()).hexdigest()
+
+
+async def run_idempotently(
+    request: Request,
+    *,
+    header: str | None,
+    client: str,
+    body: BaseModel,
+    store: IdempotencyStore,
+    create: Callable[[], Awaitable[Response]],
+) -> Response:
+    if header is None:
+        return await create()
+    key = _parse_key(header)
+    if key is None:
+        return problem(
+            request,
+            400,
+            slug="invalid-idempotency-key",
+            title="Invalid Idempotency-Key",
+            detail="Idempotency-Key must be 1 to 255 visible ASCII characters",
+        )
+    claim, stored = await store.claim(client, key, _fingerprint(request, body))
+    if claim is Claim.MISMATCH:
+        return problem(
+            request,
+            422,
+            slug="idempotency-key-reused",
+            title="Idempotency-Key reused",
+            detail="this Idempotency-Key was already used for a different request",
+        )
+    if claim is Claim.IN_PROGRESS:
+        return problem(
+            request,
+            409,
+            slug="idempotency-key-in-progress",
+            title="Request in progress",
+            detail="a request with this Idempotency-Key is still being processed; retry later",
+            headers={"Retry-After": "1"},
+        )
+    if claim is Claim.DONE:
+        assert stored is not None
+        return _replay(stored)
+
+    try:
+        try:
+            response = await create()
+        except DomainError as error:  # a 4xx outcome is an outcome: it is kept and replayed
+            response = await domain_problem(request, error)
+    except BaseException:
+        await store.release(client, key)
+        raise
+    if response.status_code >= 500:
+        await store.release(client, key)
+        return response
+    await store.complete(
+        client,
+        key,
+        StoredResponse(
+            status_code=response.status_code,
+            body=bytes(response.body).decode(),
+            location=response.headers.get("Location"),
+            etag=response.headers.get("ETag"),
+        ),
+    )
+    return response
+
+
+def _replay(stored: StoredResponse) -> Response:
+    headers = {"Idempotent-Replayed": "true"}
+    if stored.location:
+        headers["Location"] = stored.location
+    if stored.etag:
+        headers["ETag"] = stored.etag
+    media_type = PROBLEM_MEDIA_TYPE if stored.status_code >= 400 else "application/json"
+    return Response(
+        stored.body, status_code=stored.status_code, media_type=media_type, headers=headers
+    )
