@@ -69,10 +69,10 @@ async def test_an_unreachable_database_is_503_not_a_hang(settings) -> None:  # t
         }
     )
     app = create_app(unreachable)
-    async with LifespanManager(app):
-        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as c:
-            response = await asyncio.wait_for(c.get("/authors"), timeout=15)
-            assert_problem(response, 503)
-            ready = await c.get("/health/ready")
-            assert_problem(ready, 503)
-            assert (await c.get("/health/live")).status_code == 200
+    transport = ASGITransport(app=app)
+    async with LifespanManager(app), AsyncClient(transport=transport, base_url="http://test") as c:
+        response = await asyncio.wait_for(c.get("/authors"), timeout=15)
+        assert_problem(response, 503)
+        ready = await c.get("/health/ready")
+        assert_problem(ready, 503)
+        assert (await c.get("/health/live")).status_code == 200

@@ -29,9 +29,9 @@ async def guarded(settings: Settings) -> AsyncIterator[AsyncClient]:
             }
         )
     )
-    async with LifespanManager(app):
-        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as c:
-            yield c
+    transport = ASGITransport(app=app)
+    async with LifespanManager(app), AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
 
 
 def bearer(key: str) -> dict[str, str]:
