@@ -39,8 +39,17 @@ def test_different_ids_give_different_cursors() -> None:
     assert len({encode_cursor(i) for i in ids}) == len(ids)
 
 
-def test_a_hand_made_cursor_in_the_documented_shape_is_accepted() -> None:
-    assert decode_cursor(b64('{"after":77}')) == 77
+def test_every_cursor_of_the_documented_shape_is_a_valid_position() -> None:
+    # The OpenAPI pattern is the contract: any string matching it must decode.
+    assert decode_cursor("000000000000004d") == 77
+    assert decode_cursor("7fffffffffffffff") == MAX_BIGINT
+    assert decode_cursor("0000000000000000") == 0
+
+
+@pytest.mark.parametrize("cursor", ["8000000000000000", "ffffffffffffffff", "7FFFFFFFFFFFFFFF"])
+def test_a_cursor_beyond_the_id_range_or_in_upper_case_is_malformed(cursor: str) -> None:
+    with pytest.raises(MalformedCursor):
+        decode_cursor(cursor)
 
 
 def test_the_largest_cursor_is_short() -> None:

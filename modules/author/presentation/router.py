@@ -121,7 +121,7 @@ async def list_authors(
     "/{author_id}",
     response_model=AuthorOut,
     summary="Change an author",
-    responses=problem_responses(404, 412, 413, 415, *WRITE),
+    responses=problem_responses(400, 404, 412, 413, 415, *WRITE),
 )
 async def update_author(
     author_id: IdPath,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from modules.shared.presentation.schemas import (
@@ -12,10 +12,11 @@ from modules.shared.presentation.schemas import (
     SafeStr,
     SnowflakeId,
     StrictInput,
+    WholeNumber,
 )
 
 NameStr = Annotated[SafeStr, Field(min_length=1, max_length=100)]
-AgeInt = Annotated[StrictInt, Field(ge=1, le=150, examples=[88])]
+AgeInt = Annotated[WholeNumber, Field(ge=1, le=150, examples=[88])]
 BiographyStr = Annotated[SafeStr, Field(max_length=3000)]
 
 

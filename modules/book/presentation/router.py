@@ -135,7 +135,7 @@ async def list_books(
     "/{book_id}",
     response_model=BookOut,
     summary="Change a book",
-    responses=problem_responses(404, 409, 412, 413, 415, *WRITE),
+    responses=problem_responses(400, 404, 409, 412, 413, 415, *WRITE),
 )
 async def update_book(
     book_id: IdPath,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from modules.book.domain.value_objects import MAX_PAGES, MAX_PRICE_WON
@@ -13,6 +13,7 @@ from modules.shared.presentation.schemas import (
     SafeStr,
     SnowflakeId,
     StrictInput,
+    WholeNumber,
 )
 
 TitleStr = Annotated[
@@ -27,12 +28,12 @@ IsbnStr = Annotated[
         examples=["978-0-441-47812-5"],
     ),
 ]
-PagesInt = Annotated[StrictInt, Field(ge=1, le=MAX_PAGES, examples=[304])]
+PagesInt = Annotated[WholeNumber, Field(ge=1, le=MAX_PAGES, examples=[304])]
 PriceInt = Annotated[
-    StrictInt, Field(ge=0, le=MAX_PRICE_WON, description="Whole Korean won", examples=[15000])
+    WholeNumber, Field(ge=0, le=MAX_PRICE_WON, description="Whole Korean won", examples=[15000])
 ]
 YearInt = Annotated[
-    StrictInt,
+    WholeNumber,
     Field(ge=1, le=9999, description="At most next year", examples=[1969]),
 ]
 

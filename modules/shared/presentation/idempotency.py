@@ -29,7 +29,9 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        max_length=257,  # 255 characters, plus the quotes of a structured-field string
+        # 1-255 visible ASCII characters (no quote or backslash), optionally in the quotes
+        # of a structured-field string.
+        pattern=r'^("[!#-\[\]-~]{1,255}"|[!#-\[\]-~]{1,255})$',
         description=(
             "Makes a retry of this POST safe: the same key and body replay the first "
             'answer. A string of 1-255 visible ASCII characters, e.g. "7c1f…" (quotes optional).'

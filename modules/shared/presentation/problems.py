@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from modules.shared.domain.errors import (
     Conflict,
@@ -127,15 +128,34 @@ async def _http_error(request: Request, error: Exception) -> ProblemResponse:
     detail = error.detail if isinstance(error.detail, str) else phrase
     if error.status_code == 413:
         detail = "the request body is larger than this service accepts"
-    headers = dict(error.headers) if error.headers else None
+    headers = dict(error.headers) if error.headers else {}
+    if error.status_code == 405:
+        # Every method of the path, not only those of the first route that matched it.
+        headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
     return problem(
         request,
         error.status_code,
         slug=phrase.lower().replace(" ", "-"),
         title=phrase,
         detail=detail,
-        headers=headers,
+        headers=headers or None,
     )
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    def leaves(routes: list[Any]) -> list[Any]:
+        found = []
+        for route in routes:
+            inner = getattr(route, "original_router", None)
+            found.extend(leaves(inner.routes) if inner is not None else [route])
+        return found
+
+    methods: set[str] = set()
+    for route in leaves(request.app.routes):
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return methods
 
 
 async def _database_unavailable(request: Request, error: Exception) -> ProblemResponse:
@@ -187,7 +207,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problems a route can answer."""
     descriptions = {
-        400: "Bad request",
+        400: "Bad request: a body that cannot be decoded, or a malformed Idempotency-Key",
         404: "Unknown id",
         409: "Conflict with the current state",
         304: "Not modified: the If-None-Match ETag is still current",

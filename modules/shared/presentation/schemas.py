@@ -13,10 +13,12 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictInt,
     WithJsonSchema,
 )
 
 from modules.shared.application.paging import (
+    CURSOR_PATTERN,
     DEFAULT_LIMIT,
     MAX_LIMIT,
     MalformedCursor,
@@ -35,6 +37,17 @@ def _no_nul(text: str) -> str:
 
 
 SafeStr = Annotated[str, AfterValidator(_no_nul)]
+
+
+def _integral(value: Any) -> Any:
+    # JSON has one number type: 30.0 is the integer 30 (JSON Schema agrees). Anything else
+    # - "30", true, 30.5 - is left to StrictInt, which refuses it.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[StrictInt, BeforeValidator(_integral)]
 
 # A Snowflake id travels as a decimal string: JavaScript's numbers stop being exact at 2**53.
 # On the way in, digits in a string (or a plain JSON integer) are accepted.
@@ -62,7 +75,7 @@ def _after_id(
     cursor: Annotated[
         str | None,
         Query(
-            max_length=200,
+            pattern=f"^{CURSOR_PATTERN.pattern}$",
             description="The `next_cursor` of the previous page; omit it for the first page.",
         ),
     ] = None,
@@ -117,6 +130,7 @@ __all__ = [
     "LimitQuery",
     "PageOut",
     "SafeStr",
+    "WholeNumber",
     "SnowflakeId",
     "StrictInput",
     "NotNull",
