@@ -29,7 +29,7 @@ from modules.shared.presentation.schemas import (
     IdPath,
     LimitQuery,
     PageOut,
-    SafeStr,
+    text,
 )
 from modules.shared.presentation.security import WriteClient
 
@@ -106,8 +106,8 @@ async def list_authors(
     queries: Queries,
     after_id: AfterIdFromCursor,
     name: Annotated[
-        SafeStr | None,
-        Query(max_length=100, description="Case-insensitive substring of first or last name"),
+        text(max_length=100) | None,
+        Query(description="Case-insensitive substring of first or last name"),
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> PageOut[AuthorOut]:

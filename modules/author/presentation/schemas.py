@@ -9,15 +9,15 @@ from pydantic.json_schema import SkipJsonSchema
 
 from modules.shared.presentation.schemas import (
     NotNull,
-    SafeStr,
     SnowflakeId,
     StrictInput,
     WholeNumber,
+    text,
 )
 
-NameStr = Annotated[SafeStr, Field(min_length=1, max_length=100)]
+NameStr = text(min_length=1, max_length=100)
 AgeInt = Annotated[WholeNumber, Field(ge=1, le=150, examples=[88])]
-BiographyStr = Annotated[SafeStr, Field(max_length=3000)]
+BiographyStr = text(max_length=3000)
 
 
 class AuthorCreate(StrictInput):

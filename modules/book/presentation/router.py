@@ -30,9 +30,10 @@ from modules.shared.presentation.schemas import (
     MAX_ID,
     AfterIdFromCursor,
     IdPath,
+    IdQuery,
     LimitQuery,
     PageOut,
-    SafeStr,
+    text,
 )
 from modules.shared.presentation.security import WriteClient
 
@@ -115,11 +116,11 @@ async def list_books(
     queries: Queries,
     after_id: AfterIdFromCursor,
     title: Annotated[
-        SafeStr | None,
-        Query(max_length=255, description="Case-insensitive substring of the title"),
+        text(max_length=255) | None,
+        Query(description="Case-insensitive substring of the title"),
     ] = None,
     author_id: Annotated[
-        int | None, Query(ge=1, le=MAX_ID, description="Only books by this author")
+        IdQuery | None, Query(ge=1, le=MAX_ID, description="Only books by this author")
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> PageOut[BookOut]:

@@ -10,20 +10,18 @@ from pydantic.json_schema import SkipJsonSchema
 from modules.book.domain.value_objects import MAX_PAGES, MAX_PRICE_WON
 from modules.shared.presentation.schemas import (
     NotNull,
-    SafeStr,
     SnowflakeId,
     StrictInput,
     WholeNumber,
+    text,
 )
 
 TitleStr = Annotated[
-    SafeStr, Field(min_length=1, max_length=255, examples=["The Left Hand of Darkness"])
+    text(min_length=1, max_length=255), Field(examples=["The Left Hand of Darkness"])
 ]
 IsbnStr = Annotated[
-    SafeStr,
+    text(min_length=10, max_length=17),
     Field(
-        min_length=10,
-        max_length=17,
         description="ISBN-10 or ISBN-13; hyphens and spaces allowed; answered as ISBN-13",
         examples=["978-0-441-47812-5"],
     ),
@@ -34,6 +32,7 @@ PriceInt = Annotated[
 ]
 YearInt = Annotated[
     WholeNumber,
+    text,
     Field(ge=1, le=9999, description="At most next year", examples=[1969]),
 ]
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Path, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
     StrictInt,
+    StringConstraints,
     WithJsonSchema,
 )
 
@@ -29,14 +30,38 @@ MAX_ID = (1 << 63) - 1
 ID_PATTERN = r"^[0-9]{1,19}$"
 
 
-def _no_nul(text: str) -> str:
-    # PostgreSQL cannot store U+0000 in text; refuse it here rather than fail in the database.
-    if "\x00" in text:
-        raise ValueError("must not contain the NUL character")
-    return text
+# NUL cannot be stored in PostgreSQL text, and a lone surrogate (JSON allows "\ud800")
+# cannot be encoded as UTF-8 at all; both would fail in the driver, not here.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-SafeStr = Annotated[str, AfterValidator(_no_nul)]
+def _storable(value: Any) -> Any:
+    # A before-validator, so that length limits stay plain string constraints with plain
+    # messages.
+    if isinstance(value, str) and _UNSTORABLE.search(value):
+        raise ValueError("must not contain NUL or unpaired surrogate characters")
+    return value
+
+
+def _decimal_digits(value: Any) -> Any:
+    # An id is written in decimal digits: no sign, spaces, underscores or decimal point,
+    # which a lenient integer parser would otherwise accept ("+1", " 1", "1_0", "1.0").
+    if isinstance(value, str) and not _DIGITS.fullmatch(value):
+        raise ValueError("must be written in decimal digits")
+    return value
+
+
+_DIGITS = re.compile("[0-9]{1,19}")
+
+
+def text(*, min_length: int | None = None, max_length: int) -> Any:
+    """A bounded string that the database can store. The length limits come first, so they
+    are plain string constraints (with plain messages); the character check wraps them."""
+    return Annotated[
+        str,
+        StringConstraints(min_length=min_length, max_length=max_length),
+        BeforeValidator(_storable),
+    ]
 
 
 def _integral(value: Any) -> Any:
@@ -54,6 +79,7 @@ WholeNumber = Annotated[StrictInt, BeforeValidator(_integral)]
 SnowflakeId = Annotated[
     int,
     Field(ge=1, le=MAX_ID),
+    BeforeValidator(_decimal_digits),
     PlainSerializer(str, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": ID_PATTERN, "examples": ["384017951453347840"]}),
 ]
@@ -66,7 +92,9 @@ IdPath = Annotated[
         description="A Snowflake id (decimal digits)",
         examples=[384017951453347840],
     ),
+    BeforeValidator(_decimal_digits),
 ]
+IdQuery = Annotated[int, BeforeValidator(_decimal_digits)]
 
 LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}")]
 
@@ -127,9 +155,10 @@ __all__ = [
     "AfterIdFromCursor",
     "DEFAULT_LIMIT",
     "IdPath",
+    "IdQuery",
     "LimitQuery",
     "PageOut",
-    "SafeStr",
+    "text",
     "WholeNumber",
     "SnowflakeId",
     "StrictInput",
