@@ -27,7 +27,6 @@ from modules.shared.presentation.conditional import (
 from modules.shared.presentation.idempotency import IdempotencyKey, run_idempotently
 from modules.shared.presentation.problems import problem_responses
 from modules.shared.presentation.schemas import (
-    MAX_ID,
     AfterIdFromCursor,
     IdPath,
     IdQuery,
@@ -119,9 +118,7 @@ async def list_books(
         text(max_length=255) | None,
         Query(description="Case-insensitive substring of the title"),
     ] = None,
-    author_id: Annotated[
-        IdQuery | None, Query(ge=1, le=MAX_ID, description="Only books by this author")
-    ] = None,
+    author_id: Annotated[IdQuery | None, Query(description="Only books by this author")] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> PageOut[BookOut]:
     page = await queries.list(

@@ -16,9 +16,13 @@ import json
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from modules.shared.presentation.problems import PROBLEM_MEDIA_TYPE, TYPE_PREFIX
-
-_TOO_LARGE = "the request body is larger than this service accepts"
+from modules.shared.presentation.problems import (
+    PROBLEM_MEDIA_TYPE,
+    TOO_LARGE_DETAIL,
+    TYPE_PREFIX,
+    status_slug,
+    status_title,
+)
 
 
 def _is_json(content_type: bytes) -> bool:
@@ -38,7 +42,7 @@ class RequestBodyGuard:
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await _refuse(scope, send, 413, "Content Too Large", _TOO_LARGE)
+            await _refuse(scope, send, 413, TOO_LARGE_DETAIL)
             return
         has_body = (declared is not None and declared != b"0") or b"transfer-encoding" in headers
         if has_body and not _is_json(headers.get(b"content-type", b"")):
@@ -46,7 +50,6 @@ class RequestBodyGuard:
                 scope,
                 send,
                 415,
-                "Unsupported Media Type",
                 "request bodies must be JSON, sent with Content-Type: application/json",
             )
             return
@@ -60,17 +63,17 @@ class RequestBodyGuard:
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     # Raised inside the route's body read: the problem handlers answer 413.
-                    raise HTTPException(413, _TOO_LARGE)
+                    raise HTTPException(413, TOO_LARGE_DETAIL)
             return message
 
         await self.app(scope, limited_receive, send)
 
 
-async def _refuse(scope: Scope, send: Send, status: int, title: str, detail: str) -> None:
+async def _refuse(scope: Scope, send: Send, status: int, detail: str) -> None:
     body = json.dumps(
         {
-            "type": TYPE_PREFIX + title.lower().replace(" ", "-"),
-            "title": title,
+            "type": TYPE_PREFIX + status_slug(status),
+            "title": status_title(status),
             "status": status,
             "detail": detail,
             "instance": scope.get("path", ""),

@@ -122,12 +122,40 @@ async def _validation_error(request: Request, error: Exception) -> ProblemRespon
     )
 
 
+# Titles fixed here, not taken from http.HTTPStatus, whose phrases change between Python
+# versions (413 was "Request Entity Too Large" before 3.13): a problem's type must not.
+STATUS_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    412: "Precondition Failed",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+TOO_LARGE_DETAIL = "the request body is larger than this service accepts"
+
+
+def status_title(status: int) -> str:
+    return STATUS_TITLES.get(status) or HTTPStatus(status).phrase
+
+
+def status_slug(status: int) -> str:
+    return status_title(status).lower().replace(" ", "-")
+
+
 async def _http_error(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, StarletteHTTPException)
-    phrase = HTTPStatus(error.status_code).phrase
-    detail = error.detail if isinstance(error.detail, str) else phrase
+    title = status_title(error.status_code)
+    detail = error.detail if isinstance(error.detail, str) else title
     if error.status_code == 413:
-        detail = "the request body is larger than this service accepts"
+        detail = TOO_LARGE_DETAIL
     headers = dict(error.headers) if error.headers else {}
     if error.status_code == 405:
         # Every method of the path, not only those of the first route that matched it.
@@ -135,8 +163,8 @@ async def _http_error(request: Request, error: Exception) -> ProblemResponse:
     return problem(
         request,
         error.status_code,
-        slug=phrase.lower().replace(" ", "-"),
-        title=phrase,
+        slug=status_slug(error.status_code),
+        title=title,
         detail=detail,
         headers=headers or None,
     )
@@ -223,7 +251,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         s: (
             {"description": descriptions[s]}
             if s < 400
-            else {"model": Problem, "description": descriptions.get(s, HTTPStatus(s).phrase)}
+            else {"model": Problem, "description": descriptions.get(s, status_title(s))}
         )
         for s in statuses
     }

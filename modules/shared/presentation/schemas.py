@@ -93,10 +93,22 @@ IdPath = Annotated[
         examples=[384017951453347840],
     ),
     BeforeValidator(_decimal_digits),
+    # Documented as a string of digits, like the ids in bodies: a generated client must not
+    # hold an id in a floating-point number.
+    WithJsonSchema({"type": "string", "pattern": ID_PATTERN, "examples": ["384017951453347840"]}),
 ]
-IdQuery = Annotated[int, BeforeValidator(_decimal_digits)]
+IdQuery = Annotated[
+    int,
+    Field(ge=1, le=MAX_ID),
+    BeforeValidator(_decimal_digits),
+    WithJsonSchema({"type": "string", "pattern": ID_PATTERN}),
+]
 
-LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}")]
+LimitQuery = Annotated[
+    int,
+    Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}"),
+    BeforeValidator(_decimal_digits),
+]
 
 
 def _after_id(
