@@ -15,6 +15,9 @@ export POETRY_PYPI_MIRROR_URL ?= $(shell $(PYTHON) -c 'from pip._internal.models
 
 .PHONY: run migrate test bench install lock lint clean
 
+# `make run WORKERS=4 PORT=9000 DATABASE_URL=...` passes these on to the service's settings.
+export HOST PORT WORKERS DATABASE_URL
+
 run: $(VENV)/.installed migrate
 	$(VENV)/bin/python manage.py serve
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,12 +9,19 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from modules.author.presentation.router import router as authors_router
 from modules.book.presentation.router import router as books_router
 from modules.container import Container, start_mappers, subscribe_event_handlers
 from modules.shared.domain.identity import SnowflakeGenerator, use_generator
-from modules.shared.infrastructure.settings import Settings, get_settings
+from modules.shared.infrastructure.database import ensure_schema_is_current
+from modules.shared.infrastructure.observability import (
+    configure_logging,
+    install_observability,
+    telemetry_config,
+)
+from modules.shared.infrastructure.settings import PROJECT_DIR, Settings, get_settings
 from modules.shared.presentation.body_guard import RequestBodyGuard
 from modules.shared.presentation.health import router as health_router
 from modules.shared.presentation.ops import router as ops_router
@@ -42,8 +48,19 @@ monolith.
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     container: Container = app.state.container
     settings: Settings = container.settings()
-    # After any fork: each process makes its ids with the worker id it was given.
-    use_generator(SnowflakeGenerator(settings.snowflake_worker_id))
+    await ensure_schema_is_current(
+        container.engine(),
+        str(PROJECT_DIR / "alembic.ini"),
+        wait_seconds=settings.db_startup_wait_seconds,
+    )
+    # After any fork: each process makes ids with a worker id of its own - fixed by the
+    # settings, or leased in the database for as long as the process lives.
+    leased_ids = None
+    if settings.snowflake_worker_id is not None:
+        use_generator(SnowflakeGenerator(settings.snowflake_worker_id))
+    else:
+        leased_ids = container.leased_ids()
+        await leased_ids.start()
     start_mappers()
     subscribe_event_handlers(container)
     relay = container.relay()
@@ -55,14 +72,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Finish the relay's batch and in-flight deliveries; what is cut off stays in the
         # outbox for the next start (or another process) to deliver.
         await relay.stop(grace_seconds=settings.shutdown_grace_seconds)
+        if leased_ids is not None:
+            await leased_ids.stop()
+        if settings.event_broker_url:
+            await container.nats().close()
         await container.engine().dispose()
+
+
+def operation_id(route: APIRoute) -> str:
+    """Stable operation ids for generated clients: "books-create_book"."""
+    return f"{route.tags[0] if route.tags else 'service'}-{route.name}"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings)
     container = Container(settings=settings)
 
     app = FastAPI(
@@ -70,12 +94,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        telemetry=telemetry_config(settings),
         # Production may hide the docs: they describe every endpoint to anyone.
         openapi_url="/openapi.json" if settings.docs_enabled else None,
         docs_url="/docs" if settings.docs_enabled else None,
         redoc_url="/redoc" if settings.docs_enabled else None,
-        # Stable operation ids for generated clients: "books-create_book".
-        generate_unique_id_function=lambda route: f"{route.tags[0]}-{route.name}",
+        generate_unique_id_function=operation_id,
     )
     app.state.container = container
     app.state.write_key_digests = tuple(digest(key) for key in settings.api_keys)
@@ -93,8 +117,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "If-None-Match",
                 "Idempotency-Key",
             ],
-            expose_headers=["ETag", "Location", "Retry-After", "Idempotent-Replayed"],
+            expose_headers=[
+                "ETag",
+                "Location",
+                "Retry-After",
+                "Idempotent-Replayed",
+                "X-Request-ID",
+            ],
         )
+    install_observability(app, settings, container.relay(), container.engine())
     install_problem_handlers(app)
     app.include_router(authors_router)
     app.include_router(books_router)

@@ -1,7 +1,9 @@
 """Command line of the service.
 
     python manage.py migrate                 apply the Alembic migrations
-    python manage.py serve                   run the API (uvicorn + uvloop) on HOST:PORT
+    python manage.py serve                   run the API (uvicorn + uvloop) on HOST:PORT,
+                                             with WORKERS processes
+    python manage.py consume-events          run the event handlers from NATS JetStream
     python manage.py outbox status           outbox lag, pending and dead events
     python manage.py outbox retry ID|--all   send dead events back for another try
 
@@ -37,11 +39,40 @@ def serve(settings: Settings) -> None:
         "app:app",
         host=settings.host,
         port=settings.port,
+        workers=settings.workers,  # each worker process leases its own Snowflake worker id
         loop="uvloop",
         http="httptools",
         proxy_headers=False,
+        log_config=None,  # the app configures logging (structured, with request ids)
+        access_log=settings.access_log,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) or None,
     )
+
+
+async def consume_events(settings: Settings) -> int:
+    """Feed the event handlers from JetStream until SIGTERM or SIGINT."""
+    import signal
+
+    from modules.container import Container, start_mappers, subscribe_event_handlers
+    from modules.shared.infrastructure.observability import configure_logging
+
+    if not settings.event_broker_url:
+        print("error: consume-events needs EVENT_BROKER_URL", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    start_mappers()
+    container = Container(settings=settings)
+    subscribe_event_handlers(container, consumer=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await container.nats_consumer().run(stop)
+    finally:
+        await container.nats().close()
+        await container.engine().dispose()
+    return 0
 
 
 async def outbox(settings: Settings, action: str, event_id: int | None) -> int:
@@ -81,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply the database migrations")
     commands.add_parser("serve", help="run the API server")
+    commands.add_parser("consume-events", help="run the event handlers from NATS JetStream")
     outbox_parser = commands.add_parser("outbox", help="inspect and repair event delivery")
     outbox_actions = outbox_parser.add_subparsers(dest="action", required=True)
     outbox_actions.add_parser("status", help="lag, pending and dead events")
@@ -99,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         migrate(settings)
     elif args.command == "serve":
         serve(settings)
+    elif args.command == "consume-events":
+        return asyncio.run(consume_events(settings))
     else:
         return asyncio.run(outbox(settings, args.action, getattr(args, "event_id", None)))
     return 0

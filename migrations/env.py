@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 import modules.author.infrastructure.tables  # noqa: F401  (registers the tables)
 import modules.book.infrastructure.tables  # noqa: F401
 import modules.shared.infrastructure.idempotency  # noqa: F401
+import modules.shared.infrastructure.worker_ids  # noqa: F401
 from modules.shared.infrastructure.database import metadata
 from modules.shared.infrastructure.settings import get_settings
 

@@ -39,8 +39,24 @@ from modules.book.infrastructure.unit_of_work import SqlAlchemyBookUnitOfWork
 from modules.shared.application.event_bus import InProcessEventBus
 from modules.shared.infrastructure.database import WRITE_INTENT, create_engine
 from modules.shared.infrastructure.idempotency import IdempotencyStore
+from modules.shared.infrastructure.nats_broker import (
+    PUBLISHER_NAME,
+    NatsConnection,
+    NatsEventConsumer,
+    NatsEventPublisher,
+)
 from modules.shared.infrastructure.outbox import OutboxPolicy, OutboxRelay, OutboxStore
 from modules.shared.infrastructure.settings import Settings
+from modules.shared.infrastructure.worker_ids import LeasedIdGenerator, WorkerIdLease
+
+# Each event type goes to the outbox of the context that raises it.
+OUTBOX_OF = {
+    AuthorAddedToBook: book_outbox,
+    AuthorRemovedFromBook: book_outbox,
+    BookDeleted: book_outbox,
+    AuthorDeleted: author_outbox,
+}
+PUBLISHED_EVENTS = tuple(OUTBOX_OF)
 
 
 def _write_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -66,6 +82,10 @@ class Container(containers.DeclarativeContainer):
         echo=settings.provided.db_echo,
     )
     write_sessions = providers.Singleton(_write_session_factory, engine)
+    worker_id_lease = providers.Singleton(
+        WorkerIdLease, engine, ttl_seconds=settings.provided.worker_id_lease_seconds
+    )
+    leased_ids = providers.Singleton(LeasedIdGenerator, worker_id_lease)
     event_bus = providers.Singleton(InProcessEventBus)
     idempotency_store = providers.Singleton(
         IdempotencyStore, engine, ttl_seconds=settings.provided.idempotency_key_ttl_seconds
@@ -78,20 +98,24 @@ class Container(containers.DeclarativeContainer):
         backoff_max_seconds=settings.provided.outbox_backoff_max_seconds,
         batch_size=settings.provided.outbox_batch_size,
     )
-    # Each event type goes to the outbox of the context that raises it.
     outbox = providers.Singleton(
         OutboxStore,
         engine,
-        outbox_of=providers.Object(
-            {
-                AuthorAddedToBook: book_outbox,
-                AuthorRemovedFromBook: book_outbox,
-                BookDeleted: book_outbox,
-                AuthorDeleted: author_outbox,
-            }
-        ),
+        outbox_of=providers.Object(OUTBOX_OF),
         policy=outbox_policy,
         lease_staged_rows=settings.provided.event_inline_delivery,
+    )
+    nats = providers.Singleton(
+        NatsConnection,
+        url=settings.provided.event_broker_url,
+        stream=settings.provided.event_broker_stream,
+        subject_prefix=settings.provided.event_broker_subject_prefix,
+    )
+    nats_publisher = providers.Factory(
+        NatsEventPublisher, nats, serializer=outbox.provided.serializer
+    )
+    nats_consumer = providers.Factory(
+        NatsEventConsumer, nats, serializer=outbox.provided.serializer, bus=event_bus
     )
     relay = providers.Singleton(
         OutboxRelay,
@@ -100,7 +124,7 @@ class Container(containers.DeclarativeContainer):
         inline_delivery=settings.provided.event_inline_delivery,
         inline_wait_seconds=settings.provided.event_inline_wait_seconds,
         poll_interval_seconds=settings.provided.outbox_poll_interval_seconds,
-        stats_log_interval_seconds=settings.provided.outbox_stats_log_interval_seconds,
+        stats_interval_seconds=settings.provided.outbox_stats_interval_seconds,
         concurrency=settings.provided.outbox_relay_concurrency,
     )
 
@@ -139,9 +163,14 @@ def start_mappers() -> None:
     start_author_mappers()
 
 
-def subscribe_event_handlers(container: Container) -> None:
-    """Book's events reach Author's handlers. The handler is built per event, from the
-    container, so a test's `override` of a handler or a unit of work takes effect."""
+def subscribe_event_handlers(container: Container, *, consumer: bool = False) -> None:
+    """Who reacts to which event, in this process.
+
+    Book's events reach Author's handlers here unless EVENT_HANDLERS=broker, where the
+    `consume-events` process (consumer=True) runs them from the stream instead. With a
+    broker, a server also publishes every event to it. A handler is built per event, from
+    the container, so a test's `override` of a handler or a unit of work takes effect."""
+    settings: Settings = container.settings()
     bus = container.event_bus()
 
     def per_event(provider: providers.Factory[Any]) -> Callable[[Any], Awaitable[None]]:
@@ -150,12 +179,16 @@ def subscribe_event_handlers(container: Container) -> None:
 
         return handle
 
-    for event_type, provider in (
-        (AuthorAddedToBook, container.when_author_added_to_book),
-        (AuthorRemovedFromBook, container.when_author_removed_from_book),
-        (BookDeleted, container.when_book_deleted),
-    ):
-        bus.subscribe(event_type, per_event(provider), name=provider.cls.name)
+    if consumer or settings.event_handlers == "in-process":
+        for event_type, provider in (
+            (AuthorAddedToBook, container.when_author_added_to_book),
+            (AuthorRemovedFromBook, container.when_author_removed_from_book),
+            (BookDeleted, container.when_book_deleted),
+        ):
+            bus.subscribe(event_type, per_event(provider), name=provider.cls.name)
+    if settings.event_broker_url and not consumer:
+        for event_type in PUBLISHED_EVENTS:
+            bus.subscribe(event_type, per_event(container.nats_publisher), name=PUBLISHER_NAME)
 
 
 def provide(provider: providers.Provider[Any]) -> Any:

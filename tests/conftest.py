@@ -24,8 +24,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from app import create_app
 from modules.container import Container, start_mappers, subscribe_event_handlers
+from modules.shared.domain.identity import SnowflakeGenerator, use_generator
 from modules.shared.infrastructure.database import metadata
 from modules.shared.infrastructure.settings import Settings
+from modules.shared.infrastructure.worker_ids import snowflake_workers
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -95,7 +97,10 @@ async def _empty_tables(url: str) -> None:
     try:
         async with engine.begin() as connection:
             for table in reversed(metadata.sorted_tables):
-                await connection.execute(table.delete())
+                if table is snowflake_workers:  # the 1024 rows stay; their leases go
+                    await connection.execute(table.update().values(owner=None, lease_until=None))
+                else:
+                    await connection.execute(table.delete())
     finally:
         await engine.dispose()
 
@@ -105,6 +110,9 @@ async def container(settings: Settings) -> AsyncIterator[Container]:
     """The real composition root on a clean database, as the app's lifespan would build it."""
     await _empty_tables(settings.database_url)
     start_mappers()
+    # An app's lifespan installs a generator on a leased worker id and gives the lease back
+    # when it stops; tests without a lifespan make ids with a fixed worker id of their own.
+    use_generator(SnowflakeGenerator(worker_id=1023))
     container = Container(settings=settings)
     subscribe_event_handlers(container)
     yield container

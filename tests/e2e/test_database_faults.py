@@ -11,7 +11,7 @@ from httpx2 import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from modules.shared.infrastructure.database import APPLICATION_NAME
+from modules.shared.infrastructure.database import APPLICATION_NAME, create_engine
 from tests.e2e.helpers import assert_problem, create_author, get_json
 
 TERMINATE = text(
@@ -56,23 +56,36 @@ async def test_a_backend_terminated_during_a_request_is_503_then_it_heals(
     assert (await get_json(client, f"/authors/{author['id']}"))["age"] == 78
 
 
-async def test_an_unreachable_database_is_503_not_a_hang(settings) -> None:  # type: ignore[no-untyped-def]
+async def test_an_unreachable_database_stops_start_up_with_a_clear_error(settings) -> None:  # type: ignore[no-untyped-def]
+    """At start-up the service waits DB_STARTUP_WAIT_SECONDS for the database, then gives
+    up loudly instead of serving without one."""
     from asgi_lifespan import LifespanManager
-    from httpx2 import ASGITransport
 
     from app import create_app
 
     unreachable = settings.model_copy(
         update={
             "database_url": "postgresql+asyncpg://nobody@127.0.0.1:1/none",
-            "outbox_relay_enabled": False,
+            "db_startup_wait_seconds": 0.5,
         }
     )
     app = create_app(unreachable)
-    transport = ASGITransport(app=app)
-    async with LifespanManager(app), AsyncClient(transport=transport, base_url="http://test") as c:
-        response = await asyncio.wait_for(c.get("/authors"), timeout=15)
-        assert_problem(response, 503)
-        ready = await c.get("/health/ready")
-        assert_problem(ready, 503)
-        assert (await c.get("/health/live")).status_code == 200
+    with pytest.raises(OSError):
+        async with LifespanManager(app, startup_timeout=30):
+            pass
+
+
+async def test_readiness_fails_while_the_database_is_gone(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    """A database that stops answering makes /health/ready 503 while /health/live stays 200
+    (the container's engine is swapped for one whose server is gone)."""
+    container = app.state.container
+    gone = create_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none", pool_timeout=1)
+    try:
+        with container.engine.override(gone):
+            assert_problem(await client.get("/health/ready"), 503)
+            assert (await client.get("/health/live")).status_code == 200
+    finally:
+        await gone.dispose()
+    assert (await client.get("/health/ready")).status_code == 200

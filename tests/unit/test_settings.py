@@ -175,7 +175,7 @@ def test_an_empty_variable_means_the_default(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("SNOWFLAKE_WORKER_ID", "")
     monkeypatch.setenv("DATABASE_URL", "")
     settings = load()
-    assert settings.snowflake_worker_id == 0
+    assert settings.snowflake_worker_id is None  # unset: each process leases one
     assert settings.is_sqlite
 
 
@@ -206,5 +206,5 @@ def test_the_environment_wins_over_the_env_file(
 def test_without_an_env_file_a_stray_dot_env_is_ignored(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("SNOWFLAKE_WORKER_ID=7\nDATABASE_URL=mysql://nope\n")
     settings = load()
-    assert settings.snowflake_worker_id == 0
+    assert settings.snowflake_worker_id is None
     assert settings.is_sqlite

@@ -28,7 +28,11 @@ MAX_TIMESTAMP = (1 << 41) - 1
 MAX_ID = (1 << 63) - 1
 
 
-class ClockMovedBackwardsError(RuntimeError):
+class IdGenerationUnavailable(RuntimeError):
+    """No id can be made right now without risking a duplicate."""
+
+
+class ClockMovedBackwardsError(IdGenerationUnavailable):
     """The wall clock went back further than the generator is willing to wait."""
 
 
@@ -44,18 +48,24 @@ class SnowflakeGenerator:
         clock_ms: Callable[[], int] = _wall_clock_ms,
         sleep: Callable[[float], None] = time.sleep,
         max_backwards_wait_ms: int = 2_000,
+        guard: Callable[[], None] | None = None,
     ) -> None:
+        """`guard` is called before every id and may raise IdGenerationUnavailable: a
+        worker id held under a lease stops being used the moment the lease may be gone."""
         if not 0 <= worker_id <= MAX_WORKER_ID:
             raise ValueError(f"worker id must be between 0 and {MAX_WORKER_ID}, got {worker_id}")
         self.worker_id = worker_id
         self._clock_ms = clock_ms
         self._sleep = sleep
         self._max_backwards_wait_ms = max_backwards_wait_ms
+        self._guard = guard
         self._lock = threading.Lock()
         self._last_ms = -1
         self._sequence = 0
 
     def next_id(self) -> int:
+        if self._guard is not None:
+            self._guard()
         with self._lock:
             now = self._current_ms()
             if now == self._last_ms:

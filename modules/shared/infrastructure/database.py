@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import MetaData, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import registry
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 # Deterministic constraint names, so Alembic migrations and error mapping can rely on them.
 metadata = MetaData(
@@ -92,3 +94,37 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+async def ensure_schema_is_current(
+    engine: AsyncEngine, alembic_ini: str, *, wait_seconds: float = 30.0
+) -> None:
+    """Wait for the database (it may start after us, as in docker compose), then refuse to
+    start on a schema the migrations have not brought up to date - with a message that
+    says what to do, rather than failing later on a missing table."""
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(Config(alembic_ini)).get_current_head()
+    current: str | None = None
+    async for attempt in AsyncRetrying(
+        stop=stop_after_delay(wait_seconds),
+        wait=wait_exponential(multiplier=0.2, max=2),
+        retry=retry_if_exception_type((OSError, DBAPIError)),
+        reraise=True,
+    ):
+        with attempt:
+            async with engine.connect() as connection:
+                current = await connection.run_sync(
+                    lambda sync: MigrationContext.configure(sync).get_current_revision()
+                )
+    if current != head:
+        raise SchemaOutOfDate(
+            f"the database is at migration {current or '(none)'} but this code needs {head}: "
+            "run `make migrate` (python manage.py migrate) first"
+        )

@@ -317,7 +317,7 @@ class OutboxRelay:
         inline_delivery: bool = True,
         inline_wait_seconds: float = 1.0,
         poll_interval_seconds: float = 1.0,
-        stats_log_interval_seconds: float = 60.0,
+        stats_interval_seconds: float = 10.0,
         concurrency: int = 8,
     ) -> None:
         self.store = store
@@ -325,7 +325,9 @@ class OutboxRelay:
         self._inline_delivery = inline_delivery
         self._inline_wait = inline_wait_seconds
         self._poll_interval = poll_interval_seconds
-        self._stats_interval = stats_log_interval_seconds
+        self._stats_interval = stats_interval_seconds
+        self.last_stats: OutboxStats | None = None  # refreshed by the background loop
+        self._last_logged = float("-inf")
         self._slots = asyncio.Semaphore(concurrency)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
@@ -382,7 +384,7 @@ class OutboxRelay:
             try:
                 handled = await self.run_once()
                 if loop.time() >= next_stats:
-                    await self._log_stats()
+                    await self._refresh_stats(loop.time())
                     next_stats = loop.time() + self._stats_interval
             except Exception:
                 logger.exception("outbox relay round failed; retrying after the poll interval")
@@ -442,9 +444,11 @@ class OutboxRelay:
             await self.store.complete(delivered)
             self.delivered += len(delivered)
 
-    async def _log_stats(self) -> None:
-        stats = await self.store.stats()
-        if stats.pending or stats.dead:
+    async def _refresh_stats(self, now: float) -> None:
+        """Keep the figures for /metrics fresh; log them once a minute while not all is well."""
+        stats = self.last_stats = await self.store.stats()
+        if (stats.pending or stats.dead) and now - self._last_logged >= 60:
+            self._last_logged = now
             logger.info(
                 "outbox: %d pending, %d dead, oldest pending %.1fs old",
                 stats.pending,

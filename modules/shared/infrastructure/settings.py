@@ -34,10 +34,17 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0, le=200)
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     db_echo: bool = False
-    snowflake_worker_id: int = Field(default=0, ge=0, le=1023)
+    # Unset: every process leases a free worker id in the database (see worker_ids.py).
+    snowflake_worker_id: int | None = Field(default=None, ge=0, le=1023)
+    worker_id_lease_seconds: float = Field(default=30.0, ge=2, le=3600)
+    workers: int = Field(default=1, ge=1, le=64)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    access_log: bool = True
+    otel_enabled: bool = False
     db_statement_timeout_seconds: float = Field(default=15.0, gt=0, le=3600)
+    db_startup_wait_seconds: float = Field(default=30.0, ge=0, le=600)
 
     # Write protection: with keys set, every write needs "Authorization: Bearer <key>".
     api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list, repr=False)
@@ -58,8 +65,18 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=10, ge=1, le=1000)
     outbox_backoff_base_seconds: float = Field(default=0.5, gt=0, le=3600)
     outbox_backoff_max_seconds: float = Field(default=300.0, gt=0, le=86_400)
-    outbox_stats_log_interval_seconds: float = Field(default=60.0, gt=0)
+    outbox_stats_interval_seconds: float = Field(default=10.0, gt=0, le=3600)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)
+
+    # Integration events through NATS JetStream (optional).
+    event_broker_url: str | None = None
+    event_broker_stream: str = Field(default="CATALOGUE", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    event_broker_subject_prefix: str = Field(
+        default="catalogue.events", pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
+    )
+    # in-process: this process runs the handlers (and also publishes, with a broker);
+    # broker: it only publishes, and `manage.py consume-events` runs the handlers.
+    event_handlers: Literal["in-process", "broker"] = "in-process"
 
     @field_validator("database_url")
     @classmethod
@@ -83,6 +100,13 @@ class Settings(BaseSettings):
             raise ValueError("a PostgreSQL URL needs a host and a database")
         return f"{driver}://{rest}"
 
+    @field_validator("event_broker_url")
+    @classmethod
+    def _nats_url(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("nats://", "tls://")):
+            raise ValueError("must be a NATS URL, as in nats://127.0.0.1:4222")
+        return url
+
     @field_validator("api_keys", "cors_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
@@ -104,6 +128,13 @@ class Settings(BaseSettings):
                 "CORS_ORIGINS=* cannot be combined with CORS_ALLOW_CREDENTIALS=true; "
                 "list the allowed origins"
             )
+        if self.workers > 1 and self.snowflake_worker_id is not None:
+            raise ValueError(
+                "SNOWFLAKE_WORKER_ID would be shared by all WORKERS; leave it unset so that "
+                "each worker leases its own"
+            )
+        if self.event_handlers == "broker" and not self.event_broker_url:
+            raise ValueError("EVENT_HANDLERS=broker needs EVENT_BROKER_URL")
         if self.app_env == "production" and not self.api_keys:
             raise ValueError("APP_ENV=production needs API_KEYS: writes must not be open")
         return self

@@ -29,20 +29,27 @@ async def live() -> Health:
 
 @router.get(
     "/ready",
-    summary="The service can serve: the database answers",
+    summary="The service can serve: the database answers and the event relay runs",
     responses=problem_responses(503),
 )
 async def ready(request: Request, engine: Annotated[AsyncEngine, Depends(_engine)]) -> Health:
+    container = request.app.state.container
+    problem_detail = None
     try:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
     except Exception:
+        problem_detail = "the database does not answer"
+    relay_expected = container.settings().outbox_relay_enabled
+    if problem_detail is None and relay_expected and not container.relay().running:
+        problem_detail = "the event relay is not running"
+    if problem_detail is not None:
         return problem(  # type: ignore[return-value]
             request,
             503,
             slug="service-unavailable",
             title="Service Unavailable",
-            detail="the database does not answer",
+            detail=problem_detail,
             headers={"Retry-After": "2"},
         )
     return Health(status="ok")

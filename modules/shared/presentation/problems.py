@@ -21,6 +21,7 @@ from modules.shared.domain.errors import (
     NotFound,
     VersionMismatch,
 )
+from modules.shared.domain.identity import IdGenerationUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -207,6 +208,18 @@ async def _database_error(request: Request, error: Exception) -> ProblemResponse
     return await _unexpected(request, error)
 
 
+async def _ids_unavailable(request: Request, error: Exception) -> ProblemResponse:
+    logger.error("cannot make ids: %s", error)
+    return problem(
+        request,
+        503,
+        slug="service-unavailable",
+        title="Service Unavailable",
+        detail="this instance cannot create resources right now; try again shortly",
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _unexpected(request: Request, error: Exception) -> ProblemResponse:
     # The cause goes to the log, never to the client.
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
@@ -229,6 +242,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(sa_exc.DBAPIError, _database_error)
     app.add_exception_handler(ConnectionError, _database_unavailable)
     app.add_exception_handler(TimeoutError, _database_unavailable)  # connecting timed out
+    app.add_exception_handler(IdGenerationUnavailable, _ids_unavailable)
     app.add_exception_handler(Exception, _unexpected)
 
 

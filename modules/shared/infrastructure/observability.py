@@ -1,0 +1,139 @@
+"""Logs, metrics and traces: what operators see.
+
+* Logs: structlog, one JSON object per line (LOG_FORMAT=console for humans), with the
+  request id of the request being served. Uvicorn's, SQLAlchemy's and the app's own
+  stdlib loggers all go through the same formatter.
+* Request ids: `X-Request-ID` is accepted (a UUID) or made, and returned on the response.
+* Metrics: Prometheus at /metrics - request counts and latency per route template, plus
+  outbox lag, pending and dead events, and connection-pool use.
+* Traces: FastAPI's native OpenTelemetry, switched on with OTEL_ENABLED=true and configured
+  with the standard OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, ...).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import structlog
+from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from prometheus_fastapi_instrumentator import Instrumentator
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from modules.shared.infrastructure.outbox import OutboxRelay
+from modules.shared.infrastructure.settings import Settings
+
+
+def _add_request_id(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    request_id = correlation_id.get()
+    if request_id:
+        event.setdefault("request_id", request_id)
+    return event
+
+
+def configure_logging(settings: Settings) -> None:
+    """Route every logger through structlog's formatter (idempotent)."""
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        _add_request_id,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    renderer: Any = (
+        structlog.dev.ConsoleRenderer()
+        if settings.log_format == "console"
+        else structlog.processors.JSONRenderer()
+    )
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(settings.log_level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
+
+
+class _ServiceCollector(Collector):
+    """Gauges read at scrape time, without I/O: the relay's last outbox figures and the pool."""
+
+    def __init__(self, relay: OutboxRelay, engine: AsyncEngine) -> None:
+        self._relay = relay
+        self._engine = engine
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        stats = self._relay.last_stats
+        if stats is not None:
+            yield GaugeMetricFamily(
+                "catalogue_outbox_pending_events", "Events not yet delivered", value=stats.pending
+            )
+            yield GaugeMetricFamily(
+                "catalogue_outbox_dead_events",
+                "Events parked after too many failures",
+                value=stats.dead,
+            )
+            yield GaugeMetricFamily(
+                "catalogue_outbox_lag_seconds",
+                "Age of the oldest pending event",
+                value=stats.oldest_pending_age_seconds or 0.0,
+            )
+        yield GaugeMetricFamily(
+            "catalogue_events_delivered_total_process",
+            "Events delivered by this process",
+            value=self._relay.delivered,
+        )
+        pool = self._engine.pool
+        checked_out = getattr(pool, "checkedout", None)
+        if callable(checked_out):
+            yield GaugeMetricFamily(
+                "catalogue_db_pool_connections_in_use",
+                "Pooled connections checked out",
+                value=checked_out(),
+            )
+            yield GaugeMetricFamily(
+                "catalogue_db_pool_size",
+                "Connections the pool keeps",
+                value=pool.size(),  # type: ignore[attr-defined]
+            )
+
+
+def install_observability(
+    app: FastAPI, settings: Settings, relay: OutboxRelay, engine: AsyncEngine
+) -> None:
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    registry = CollectorRegistry()  # one per app: tests build many apps in one process
+    Instrumentator(
+        excluded_handlers=["/metrics", "/health/live", "/health/ready"],
+        should_group_status_codes=False,
+        registry=registry,
+    ).instrument(app).expose(app, include_in_schema=False)
+    registry.register(_ServiceCollector(relay, engine))
+
+
+def telemetry_config(settings: Settings) -> dict[str, Any]:
+    """FastAPI's native OpenTelemetry: off unless asked for (it costs time per request)."""
+    if settings.otel_enabled:
+        return {"auto_configure": True}
+    return {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
