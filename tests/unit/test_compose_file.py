@@ -35,6 +35,18 @@ def test_compose_runs_the_app_on_postgres_after_migrations() -> None:
         assert "@db:5432/" in service["environment"]["DATABASE_URL"]
 
 
+def test_compose_runs_two_workers_with_leased_ids_and_publishes_to_nats() -> None:
+    services = load("docker-compose.yml")["services"]
+    app, nats = services["app"], services["nats"]
+    assert int(app["environment"]["WORKERS"]) >= 2
+    assert "SNOWFLAKE_WORKER_ID" not in app["environment"]  # each worker leases its own
+    assert app["environment"]["EVENT_BROKER_URL"] == "nats://nats:4222"
+    assert app["depends_on"]["nats"]["condition"] == "service_healthy"
+    assert "-js" in nats["command"]
+    assert "healthz" in " ".join(nats["healthcheck"]["test"])
+    assert app["environment"]["APP_ENV"] == "production" and app["environment"]["API_KEYS"]
+
+
 def test_the_dockerfile_serves_the_same_entry_point_as_make_run() -> None:
     dockerfile = (PROJECT_DIR / "Dockerfile").read_text()
     assert 'CMD ["python", "manage.py", "serve"]' in dockerfile  # exec form: gets SIGTERM

@@ -56,7 +56,9 @@ class NatsConnection:
 
     async def close(self) -> None:
         if self._client is not None:
-            await self._client.drain()
+            # Publishes wait for their acks, so nothing is buffered; drain() would wait out
+            # its timeout on an idle pull subscription.
+            await self._client.close()
             self._client = None
             self._js = None
 

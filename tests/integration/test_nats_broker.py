@@ -1,0 +1,127 @@
+"""Integration events through the machine's NATS JetStream (TEST_NATS_URL, e.g.
+nats://127.0.0.1:4222; skipped without it)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import nats
+import pytest
+
+from modules.book.domain.events import AuthorAddedToBook
+from modules.container import Container, subscribe_event_handlers
+from modules.shared.infrastructure.settings import Settings
+from tests.integration.helpers import create_author, create_book
+
+NATS_URL = os.environ.get("TEST_NATS_URL")
+pytestmark = pytest.mark.skipif(
+    not NATS_URL, reason="NATS tests skipped: set TEST_NATS_URL (e.g. nats://127.0.0.1:4222)"
+)
+
+
+@pytest.fixture
+async def broker_settings(container: Container, settings: Settings) -> AsyncIterator[Settings]:
+    """A stream and subject prefix of this test's own, deleted afterwards."""
+    tag = uuid.uuid4().hex[:10]
+    configured = settings.model_copy(
+        update={
+            "event_broker_url": NATS_URL,
+            "event_broker_stream": f"TEST_{tag}",
+            "event_broker_subject_prefix": f"test.{tag}",
+            "event_handlers": "broker",
+        }
+    )
+    yield configured
+    client = await nats.connect(NATS_URL)
+    try:
+        await client.jetstream().delete_stream(configured.event_broker_stream)
+    except Exception:
+        pass
+    finally:
+        await client.close()
+
+
+async def stream_messages(settings: Settings) -> int:
+    client = await nats.connect(NATS_URL)
+    try:
+        info = await client.jetstream().stream_info(settings.event_broker_stream)
+        return int(info.state.messages)
+    finally:
+        await client.close()
+
+
+async def run_consumer(container: Container, *, until=None, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """Run `consume-events` until `until()` holds (or for `seconds`, without `until`)."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(container.nats_consumer().run(stop))
+    try:
+        for _ in range(int(seconds / 0.05)):
+            if until is not None and await until():
+                return
+            await asyncio.sleep(0.05)
+        assert until is None, "the consumer did not get there in time"
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=5)
+
+
+async def test_the_relay_publishes_and_the_consumer_applies_each_event_once(
+    broker_settings: Settings,
+) -> None:
+    server = Container(settings=broker_settings)  # publishes; runs no handlers itself
+    subscribe_event_handlers(server)
+    consumer = Container(settings=broker_settings)  # what `manage.py consume-events` runs
+    subscribe_event_handlers(consumer, consumer=True)
+    try:
+        author_id = await create_author(server)
+        book_id = await create_book(server, "Published", [author_id])
+        assert (await server.outbox().stats()).pending == 0  # JetStream has it
+        view = await server.author_queries().get(author_id)
+        assert view is not None and view.books == []  # nobody handled it in the server
+
+        handled: list[AuthorAddedToBook] = []
+        real = consumer.when_author_added_to_book()
+
+        class Recording:
+            async def __call__(self, event: AuthorAddedToBook) -> None:
+                handled.append(event)
+                await real(event)
+
+        async def listed() -> bool:
+            view = await consumer.author_queries().get(author_id)
+            return view is not None and [b.id for b in view.books] == [book_id]
+
+        with consumer.when_author_added_to_book.override(Recording()):
+            await run_consumer(consumer, until=listed)
+            assert len(handled) == 1
+            # The same event published once more, as by a relay whose ack got lost:
+            await server.nats_publisher()(handled[0])
+            assert await stream_messages(broker_settings) == 1  # JetStream dropped it
+            await run_consumer(consumer, seconds=1.5)
+            assert len(handled) == 1  # delivered to the consumer once
+        view = await consumer.author_queries().get(author_id)
+        assert view is not None and view.version == 2  # and applied once
+    finally:
+        for c in (server, consumer):
+            await c.nats().close()
+            await c.engine().dispose()
+
+
+async def test_a_redelivered_message_is_harmless(broker_settings: Settings) -> None:
+    """JetStream redelivers when an ack is lost; the inbox turns the repeat into nothing."""
+    consumer = Container(settings=broker_settings)
+    subscribe_event_handlers(consumer, consumer=True)
+    try:
+        author_id = await create_author(consumer)
+        event = AuthorAddedToBook(book_id=4242, author_id=author_id, book_version=1)
+        bus = consumer.event_bus()
+        await bus.deliver(event)
+        await bus.deliver(event)  # what a redelivery does
+        view = await consumer.author_queries().get(author_id)
+        assert view is not None and view.version == 2
+    finally:
+        await consumer.nats().close()
+        await consumer.engine().dispose()
