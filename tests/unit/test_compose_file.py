@@ -52,3 +52,13 @@ def test_the_dockerfile_serves_the_same_entry_point_as_make_run() -> None:
     assert 'CMD ["python", "manage.py", "serve"]' in dockerfile  # exec form: gets SIGTERM
     assert "poetry install --only main --no-root" in dockerfile
     assert "USER catalogue" in dockerfile
+
+
+def test_the_env_example_is_a_valid_configuration_naming_every_setting() -> None:
+    from modules.shared.infrastructure.settings import Settings
+
+    path = PROJECT_DIR / ".env.example"
+    Settings(_env_file=path)  # type: ignore[call-arg]
+    text = path.read_text()
+    for name in Settings.model_fields:
+        assert name.upper() in text, f"{name.upper()} is missing from .env.example"
