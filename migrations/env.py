@@ -14,7 +14,7 @@ import modules.author.infrastructure.tables  # noqa: F401  (registers the tables
 import modules.book.infrastructure.tables  # noqa: F401
 import modules.shared.infrastructure.idempotency  # noqa: F401
 import modules.shared.infrastructure.worker_ids  # noqa: F401
-from modules.shared.infrastructure.database import metadata
+from modules.shared.infrastructure.database import include_in_autogenerate, metadata
 from modules.shared.infrastructure.settings import get_settings
 
 config = context.config
@@ -35,6 +35,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # ALTER TABLE through copy-and-move on SQLite
         compare_type=True,
+        include_object=include_in_autogenerate,
     )
     with context.begin_transaction():
         context.run_migrations()

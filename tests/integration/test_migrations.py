@@ -12,11 +12,11 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from modules.shared.infrastructure.database import metadata
+from modules.shared.infrastructure.database import include_in_autogenerate, metadata
 from modules.shared.infrastructure.settings import Settings
 from tests.conftest import BACKENDS, PROJECT_DIR, TEST_DATABASE_URL, _admin
 
@@ -48,12 +48,27 @@ async def _differences_and_tables(url: str) -> tuple[list[object], set[str]]:
         async with engine.connect() as connection:
 
             def inspect_schema(sync_connection):  # type: ignore[no-untyped-def]
-                context = MigrationContext.configure(sync_connection, opts={"compare_type": True})
+                context = MigrationContext.configure(
+                    sync_connection,
+                    opts={"compare_type": True, "include_object": include_in_autogenerate},
+                )
                 differences = compare_metadata(context, metadata)
                 tables = set(inspect(sync_connection).get_table_names()) - {"alembic_version"}
                 return differences, tables
 
             return await connection.run_sync(inspect_schema)
+    finally:
+        await engine.dispose()
+
+
+async def _trigram_indexes(url: str) -> set[str]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                text("SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%gin_trgm_ops%'")
+            )
+            return {row.indexname for row in rows}
     finally:
         await engine.dispose()
 
@@ -64,6 +79,13 @@ def test_migrations_match_the_mapping_and_walk_down_and_up(empty_database: str) 
     differences, tables = asyncio.run(_differences_and_tables(empty_database))
     assert differences == []
     assert tables == set(metadata.tables)
+
+    if empty_database.startswith("postgresql"):
+        assert asyncio.run(_trigram_indexes(empty_database)) == {
+            "ix_books_title_trgm",
+            "ix_authors_first_name_trgm",
+            "ix_authors_last_name_trgm",
+        }
 
     command.downgrade(config, "base")
     _, tables = asyncio.run(_differences_and_tables(empty_database))
