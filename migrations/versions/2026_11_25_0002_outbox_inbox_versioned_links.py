@@ -18,6 +18,28 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _create_outbox(name: str) -> None:
+    """Each context's outbox has the same shape (kept here, not imported: a migration must
+    not change when the code does)."""
+    op.create_table(
+        name,
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("event_type", sa.String(length=100), nullable=False),
+        sa.Column("aggregate_id", sa.BigInteger(), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("available_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("lease_owner", sa.String(length=100), nullable=True),
+        sa.Column("dead_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{name}")),
+    )
+    with op.batch_alter_table(name, schema=None) as batch_op:
+        batch_op.create_index(f"ix_{name}_due", ["dead_at", "available_at"], unique=False)
+
+
 def upgrade() -> None:
     op.create_table(
         "author_inbox",
@@ -26,41 +48,8 @@ def upgrade() -> None:
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("event_id", "handler", name=op.f("pk_author_inbox")),
     )
-    op.create_table(
-        "author_outbox",
-        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("event_type", sa.String(length=100), nullable=False),
-        sa.Column("aggregate_id", sa.BigInteger(), nullable=False),
-        sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("available_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("lease_owner", sa.String(length=100), nullable=True),
-        sa.Column("dead_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_author_outbox")),
-    )
-    with op.batch_alter_table("author_outbox", schema=None) as batch_op:
-        batch_op.create_index("ix_author_outbox_due", ["dead_at", "available_at"], unique=False)
-
-    op.create_table(
-        "book_outbox",
-        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("event_type", sa.String(length=100), nullable=False),
-        sa.Column("aggregate_id", sa.BigInteger(), nullable=False),
-        sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("available_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("lease_owner", sa.String(length=100), nullable=True),
-        sa.Column("dead_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("last_error", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_book_outbox")),
-    )
-    with op.batch_alter_table("book_outbox", schema=None) as batch_op:
-        batch_op.create_index("ix_book_outbox_due", ["dead_at", "available_at"], unique=False)
+    for context in ("author", "book"):
+        _create_outbox(f"{context}_outbox")
 
     # Links that exist already are listed, as of "version 0": any later event is newer.
     with op.batch_alter_table("author_books", schema=None) as batch_op:

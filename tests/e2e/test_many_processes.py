@@ -21,8 +21,8 @@ from tests.conftest import _empty_tables
 from tests.e2e.helpers import isbn13
 from tests.e2e.server import ServerProcess
 
-BOOKS_PER_PROCESS = 2500
-AUTHORS_PER_BOOK = 3  # so each book makes 1 + 3 ids (the book and its events): 20,000 in all
+BOOKS_PER_PROCESS = 1250
+AUTHORS_PER_BOOK = 7  # each book makes 1 + 7 ids (the book and its events): 20,000 in all
 LEASE_SECONDS = "3"
 
 

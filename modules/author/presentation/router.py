@@ -18,8 +18,8 @@ from modules.shared.infrastructure.idempotency import IdempotencyStore
 from modules.shared.presentation.conditional import (
     IfMatch,
     IfNoneMatch,
-    expected_version,
     not_modified_response,
+    precondition,
     representation,
 )
 from modules.shared.presentation.idempotency import IdempotencyKey, run_idempotently
@@ -44,14 +44,6 @@ async def _current(queries: AuthorQueries, author_id: int) -> Response:
     if view is None:
         raise AuthorNotFound(author_id)
     return representation(AuthorOut.model_validate(view), view.version)
-
-
-async def _expected_version(
-    queries: AuthorQueries, author_id: int, if_match: str | None
-) -> int | None:
-    if if_match is None:
-        return None
-    return expected_version(if_match, await _current(queries, author_id))
 
 
 @router.post(
@@ -135,7 +127,7 @@ async def update_author(
     await update(
         UpdateAuthorCommand(
             author_id=author_id,
-            expected_version=await _expected_version(queries, author_id, if_match),
+            expected_version=await precondition(if_match, lambda: _current(queries, author_id)),
             fields_set=frozenset(body.model_fields_set),
             **body.model_dump(exclude_unset=True),
         )
@@ -157,4 +149,7 @@ async def delete_author(
     if_match: IfMatch = None,
 ) -> None:
     """Refused with 409 while the author is still an author of any book."""
-    await delete(author_id, expected_version=await _expected_version(queries, author_id, if_match))
+    await delete(
+        author_id,
+        expected_version=await precondition(if_match, lambda: _current(queries, author_id)),
+    )

@@ -20,8 +20,8 @@ from modules.shared.infrastructure.idempotency import IdempotencyStore
 from modules.shared.presentation.conditional import (
     IfMatch,
     IfNoneMatch,
-    expected_version,
     not_modified_response,
+    precondition,
     representation,
 )
 from modules.shared.presentation.idempotency import IdempotencyKey, run_idempotently
@@ -50,12 +50,6 @@ async def _current(queries: BookQueries, book_id: int) -> Response:
     return representation(BookOut.model_validate(view), view.version)
 
 
-async def _expected_version(queries: BookQueries, book_id: int, if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    return expected_version(if_match, await _current(queries, book_id))
-
-
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -77,15 +71,10 @@ async def create_book(
 
     async def created() -> Response:
         book_id = await create(CreateBookCommand(**body.model_dump()))
-        view = await queries.get(book_id)
-        if view is None:
-            raise BookNotFound(book_id)
-        return representation(
-            BookOut.model_validate(view),
-            view.version,
-            status_code=201,
-            headers={"Location": f"/books/{book_id}"},
-        )
+        response = await _current(queries, book_id)
+        response.status_code = 201
+        response.headers["Location"] = f"/books/{book_id}"
+        return response
 
     return await run_idempotently(
         request,
@@ -144,7 +133,7 @@ async def update_book(
     if_match: IfMatch = None,
 ) -> Response:
     """With `If-Match`, the change applies only to the version the client has seen."""
-    expected = await _expected_version(queries, book_id, if_match)
+    expected = await precondition(if_match, lambda: _current(queries, book_id))
     await update(
         UpdateBookCommand(
             book_id=book_id, expected_version=expected, **body.model_dump(exclude_unset=True)
@@ -167,7 +156,9 @@ async def delete_book(
     if_match: IfMatch = None,
 ) -> None:
     """Deletes the book; its authors then no longer list it."""
-    await delete(book_id, expected_version=await _expected_version(queries, book_id, if_match))
+    await delete(
+        book_id, expected_version=await precondition(if_match, lambda: _current(queries, book_id))
+    )
 
 
 @router.post(
@@ -186,7 +177,7 @@ async def add_author(
 ) -> Response:
     """404 for an unknown book or author, 409 if already an author; the author then lists
     the book (through the `AuthorAddedToBook` event)."""
-    expected = await _expected_version(queries, book_id, if_match)
+    expected = await precondition(if_match, lambda: _current(queries, book_id))
     await add(book_id, author_id, expected_version=expected)
     return await _current(queries, book_id)
 
@@ -205,6 +196,6 @@ async def remove_author(
     queries: Queries,
     if_match: IfMatch = None,
 ) -> Response:
-    expected = await _expected_version(queries, book_id, if_match)
+    expected = await precondition(if_match, lambda: _current(queries, book_id))
     await remove(book_id, author_id, expected_version=expected)
     return await _current(queries, book_id)

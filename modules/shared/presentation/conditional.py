@@ -10,6 +10,7 @@ author's name inside a book - so a 304 never hides new data.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Header, Response
@@ -65,6 +66,16 @@ def not_modified_response(if_none_match: str | None, current: Response) -> Respo
     if "*" in tags or any(t.removeprefix("W/") == etag for t in tags):
         return Response(status_code=304, headers={"ETag": etag})
     return None
+
+
+async def precondition(
+    if_match: str | None, read_current: Callable[[], Awaitable[Response]]
+) -> int | None:
+    """The version a change may apply to, from If-Match (read the resource only when the
+    client sent one); None without a precondition."""
+    if if_match is None:
+        return None
+    return expected_version(if_match, await read_current())
 
 
 def expected_version(if_match: str | None, current: Response) -> int | None:

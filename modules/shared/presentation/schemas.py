@@ -33,6 +33,7 @@ ID_PATTERN = r"^[0-9]{1,19}$"
 # NUL cannot be stored in PostgreSQL text, and a lone surrogate (JSON allows "\ud800")
 # cannot be encoded as UTF-8 at all; both would fail in the driver, not here.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_DIGITS = re.compile("[0-9]{1,19}")
 
 
 def _storable(value: Any) -> Any:
@@ -49,9 +50,6 @@ def _decimal_digits(value: Any) -> Any:
     if isinstance(value, str) and not _DIGITS.fullmatch(value):
         raise ValueError("must be written in decimal digits")
     return value
-
-
-_DIGITS = re.compile("[0-9]{1,19}")
 
 
 def text(*, min_length: int | None = None, max_length: int) -> Any:
