@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.json_schema import SkipJsonSchema
 
 from modules.book.domain.value_objects import MAX_PAGES, MAX_PRICE_WON
 from modules.shared.presentation.schemas import (
     NotNull,
     SnowflakeId,
     StrictInput,
-    WholeNumber,
     text,
+    whole_number,
 )
 
 TitleStr = Annotated[
@@ -26,14 +25,14 @@ IsbnStr = Annotated[
         examples=["978-0-441-47812-5"],
     ),
 ]
-PagesInt = Annotated[WholeNumber, Field(ge=1, le=MAX_PAGES, examples=[304])]
+PagesInt = Annotated[whole_number(ge=1, le=MAX_PAGES), Field(examples=[304])]
 PriceInt = Annotated[
-    WholeNumber, Field(ge=0, le=MAX_PRICE_WON, description="Whole Korean won", examples=[15000])
+    whole_number(ge=0, le=MAX_PRICE_WON),
+    Field(description="Whole Korean won", examples=[15000]),
 ]
 YearInt = Annotated[
-    WholeNumber,
-    text,
-    Field(ge=1, le=9999, description="At most next year", examples=[1969]),
+    whole_number(ge=1, le=9999),
+    Field(description="At most next year", examples=[1969]),
 ]
 
 
@@ -53,11 +52,11 @@ class BookCreate(StrictInput):
 class BookPatch(StrictInput):
     """Any subset of the fields; those left out keep their value."""
 
-    title: Annotated[TitleStr | SkipJsonSchema[None], NotNull] = None
-    isbn: Annotated[IsbnStr | SkipJsonSchema[None], NotNull] = None
-    pages: Annotated[PagesInt | SkipJsonSchema[None], NotNull] = None
-    price: Annotated[PriceInt | SkipJsonSchema[None], NotNull] = None
-    publication_year: Annotated[YearInt | SkipJsonSchema[None], NotNull] = None
+    title: Annotated[TitleStr, NotNull] = None  # type: ignore[assignment]
+    isbn: Annotated[IsbnStr, NotNull] = None  # type: ignore[assignment]
+    pages: Annotated[PagesInt, NotNull] = None  # type: ignore[assignment]
+    price: Annotated[PriceInt, NotNull] = None  # type: ignore[assignment]
+    publication_year: Annotated[YearInt, NotNull] = None  # type: ignore[assignment]
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"price": 18000}]})
 

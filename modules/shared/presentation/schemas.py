@@ -70,7 +70,11 @@ def _integral(value: Any) -> Any:
     return value
 
 
-WholeNumber = Annotated[StrictInt, BeforeValidator(_integral)]
+def whole_number(*, ge: int, le: int) -> Any:
+    """A bounded integer; 30.0 counts as 30. The bounds come first, so they stay integer
+    constraints (documented as minimum and maximum); the float check wraps them."""
+    return Annotated[StrictInt, Field(ge=ge, le=le), BeforeValidator(_integral)]
+
 
 # A Snowflake id travels as a decimal string: JavaScript's numbers stop being exact at 2**53.
 # On the way in, digits in a string (or a plain JSON integer) are accepted.
@@ -155,9 +159,11 @@ def _refuse_null(value: Any) -> Any:
     return value
 
 
-# PATCH bodies: a field left out keeps its value, but sending null for a field that cannot
-# be empty is an error on that field. (The default None is never validated, so leaving the
-# field out still works.)
+# PATCH bodies: a field left out keeps its value, but null for a field that cannot be empty
+# is an error on that field. Such a field is typed as its value (`title: TitleStr = None`):
+# the default None is never validated, so leaving the field out works, while a null sent
+# by the client is refused here with a plain message - and the error names just the field,
+# where an Optional union would add one error per union branch.
 NotNull = BeforeValidator(_refuse_null)
 
 
@@ -169,7 +175,7 @@ __all__ = [
     "LimitQuery",
     "PageOut",
     "text",
-    "WholeNumber",
+    "whole_number",
     "SnowflakeId",
     "StrictInput",
     "NotNull",
