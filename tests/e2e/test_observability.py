@@ -75,3 +75,12 @@ async def test_readiness_needs_the_relay(app: FastAPI, client: AsyncClient) -> N
     assert (await client.get("/health/live")).status_code == 200
     relay.start()
     assert (await client.get("/health/ready")).status_code == 200
+
+
+def test_access_log_can_be_switched_off(settings) -> None:  # type: ignore[no-untyped-def]
+    from app import create_app
+
+    create_app(settings.model_copy(update={"access_log": False}))
+    assert logging.getLogger("uvicorn.access").disabled
+    create_app(settings.model_copy(update={"access_log": True}))
+    assert not logging.getLogger("uvicorn.access").disabled

@@ -74,6 +74,9 @@ def configure_logging(settings: Settings) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
+    # ACCESS_LOG=false: uvicorn silences its access logger before the app is imported, and
+    # the loop above would turn it back on.
+    logging.getLogger("uvicorn.access").disabled = not settings.access_log
 
 
 class _ServiceCollector(Collector):
