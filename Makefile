@@ -13,7 +13,7 @@ MIRROR_PLUGIN_VERSION := 0.6.5
 export POETRY_VIRTUALENVS_IN_PROJECT := true
 export POETRY_PYPI_MIRROR_URL ?= $(shell $(PYTHON) -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)' 2>/dev/null)
 
-.PHONY: run migrate test bench install lock lint clean
+.PHONY: run migrate test bench soak wrk install lock lint clean
 
 # `make run WORKERS=4 PORT=9000 DATABASE_URL=...` passes these on to the service's settings.
 export HOST PORT WORKERS DATABASE_URL
@@ -31,8 +31,26 @@ test: $(VENV)/.installed
 BENCH_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 export BENCH_DATABASE_URL
 
-bench: $(VENV)/.installed
+# `make bench`: the HTTP benchmark (bench/http_bench.py, written to bench-results/http.md;
+# sizes and durations from BENCH_* variables, see its docstring), then the outbox one.
+# `make soak`: only the soak test (BENCH_SOAK_SECONDS, default 600), to bench-results/soak.md.
+bench: $(VENV)/.installed wrk
+	$(VENV)/bin/python -m bench.http_bench
 	$(VENV)/bin/python -m bench.outbox
+
+soak: $(VENV)/.installed wrk
+	BENCH_SOAK_SECONDS=$${BENCH_SOAK_SECONDS:-600} $(VENV)/bin/python -m bench.http_bench --soak
+
+# The load generator (Debian package `wrk`): installed when missing if make runs as root.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; \
+	  else \
+	    echo "wrk is missing: install it (apt-get install wrk, or brew install wrk)" >&2; \
+	    exit 2; \
+	  fi; }
 
 install: $(VENV)/.installed
 
