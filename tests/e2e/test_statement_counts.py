@@ -3,14 +3,35 @@ with the amount of data a response carries (a book with 1 author or 10, a page o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 
+import pytest
+from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from httpx2 import AsyncClient
+from httpx2 import ASGITransport, AsyncClient
 from sqlalchemy import event
 
+from app import create_app
+from modules.shared.infrastructure.settings import Settings
+from tests.conftest import _empty_tables
 from tests.e2e.helpers import author_body, book_body, create_author, create_book
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The background relay is off here: its polling would add statements to the count of
+    whichever request happened to be running."""
+    await _empty_tables(settings.database_url)
+    application = create_app(settings.model_copy(update={"outbox_relay_enabled": False}))
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as c:
+        yield c
 
 
 @contextmanager
