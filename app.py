@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,6 +18,7 @@ from modules.book.presentation.router import router as books_router
 from modules.container import Container, start_mappers, subscribe_event_handlers
 from modules.shared.domain.identity import SnowflakeGenerator, use_generator
 from modules.shared.infrastructure.database import ensure_schema_is_current
+from modules.shared.infrastructure.idempotency import purge_expired_keys_forever
 from modules.shared.infrastructure.observability import (
     configure_logging,
     install_observability,
@@ -66,9 +69,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     relay = container.relay()
     if settings.outbox_relay_enabled:
         relay.start()
+    housekeeping = asyncio.create_task(
+        purge_expired_keys_forever(container.idempotency_store(), interval_seconds=3600),
+        name="idempotency-key-purge",
+    )
     try:
         yield
     finally:
+        housekeeping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await housekeeping
         # Finish the relay's batch and in-flight deliveries; what is cut off stays in the
         # outbox for the next start (or another process) to deliver.
         await relay.stop(grace_seconds=settings.shutdown_grace_seconds)

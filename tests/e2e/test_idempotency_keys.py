@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi import FastAPI
 from httpx2 import AsyncClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from modules.shared.infrastructure.idempotency import idempotency_keys
 from tests.e2e.helpers import assert_problem, author_body, book_body, get_json
@@ -92,3 +92,22 @@ async def test_a_key_expires(app: FastAPI, client: AsyncClient) -> None:
         )
     assert (await client.post("/authors", json=author_body(), headers=headers)).status_code == 201
     assert len((await get_json(client, "/authors"))["items"]) == 2
+
+
+async def test_expired_keys_are_purged(app: FastAPI, client: AsyncClient) -> None:
+    for key in ("one", "two"):
+        headers = {"Idempotency-Key": key}
+        assert (
+            await client.post("/authors", json=author_body(), headers=headers)
+        ).status_code == 201
+    engine = app.state.container.engine()
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(idempotency_keys)
+            .where(idempotency_keys.c.key == "one")
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    assert await app.state.container.idempotency_store().purge_expired() == 1
+    async with engine.connect() as connection:
+        left = (await connection.execute(select(idempotency_keys.c.key))).scalars().all()
+    assert left == ["two"]

@@ -7,7 +7,9 @@ work failed in a way worth retrying (a 5xx). Keys expire after a configurable ti
 
 from __future__ import annotations
 
+import asyncio
 import enum
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,6 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modules.shared.infrastructure.database import WRITE_INTENT, metadata
 from modules.shared.infrastructure.outbox import utcnow
+
+logger = logging.getLogger(__name__)
 
 idempotency_keys = Table(
     "idempotency_keys",
@@ -123,3 +127,16 @@ class IdempotencyStore:
                 delete(idempotency_keys).where(idempotency_keys.c.expires_at <= utcnow())
             )
             return result.rowcount
+
+
+async def purge_expired_keys_forever(store: IdempotencyStore, interval_seconds: float) -> None:
+    """Housekeeping for the app's lifespan: expired keys are otherwise only removed when the
+    same key comes back, so never-reused keys would pile up."""
+    while True:
+        try:
+            purged = await store.purge_expired()
+            if purged:
+                logger.info("purged %d expired idempotency keys", purged)
+        except Exception:
+            logger.warning("could not purge expired idempotency keys", exc_info=True)
+        await asyncio.sleep(interval_seconds)
