@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modules.author.application.ports import BookTitles
@@ -23,6 +23,21 @@ _AUTHOR_COLUMNS = (
     authors.c.version,
 )
 
+# Built once: the statements of the hot paths take their values as bound parameters.
+_AUTHOR_BY_ID = select(*_AUTHOR_COLUMNS).where(authors.c.id == bindparam("id"))
+_BOOK_LINKS = (
+    select(author_books.c.author_id, author_books.c.book_id)
+    .where(
+        author_books.c.author_id.in_(bindparam("ids", expanding=True)),
+        author_books.c.listed.is_(True),
+    )
+    .order_by(author_books.c.author_id, author_books.c.book_id)
+)
+_EXISTING = select(authors.c.id).where(authors.c.id.in_(bindparam("ids", expanding=True)))
+_NAMES = select(authors.c.id, authors.c.first_name, authors.c.last_name).where(
+    authors.c.id.in_(bindparam("ids", expanding=True))
+)
+
 
 class SqlAuthorQueries:
     def __init__(self, engine: AsyncEngine, book_titles: BookTitles) -> None:
@@ -30,7 +45,7 @@ class SqlAuthorQueries:
         self._book_titles = book_titles
 
     async def get(self, author_id: int) -> AuthorView | None:
-        views = await self._fetch(select(*_AUTHOR_COLUMNS).where(authors.c.id == author_id))
+        views = await self._fetch(_AUTHOR_BY_ID, {"id": author_id})
         return views[0] if views else None
 
     async def list(
@@ -51,19 +66,16 @@ class SqlAuthorQueries:
         views = views[:limit]
         return Page(items=views, next_cursor=encode_cursor(views[-1].id) if has_more else None)
 
-    async def _fetch(self, statement: Select) -> list[AuthorView]:  # type: ignore[type-arg]
+    async def _fetch(
+        self,
+        statement: Select,  # type: ignore[type-arg]
+        parameters: dict[str, object] | None = None,
+    ) -> list[AuthorView]:
         async with self._engine.connect() as connection:
-            rows = (await connection.execute(statement)).all()
+            rows = (await connection.execute(statement, parameters or {})).all()
             books_of: dict[int, list[int]] = defaultdict(list)
             if rows:
-                links = await connection.execute(
-                    select(author_books.c.author_id, author_books.c.book_id)
-                    .where(
-                        author_books.c.author_id.in_([row.id for row in rows]),
-                        author_books.c.listed.is_(True),
-                    )
-                    .order_by(author_books.c.author_id, author_books.c.book_id)
-                )
+                links = await connection.execute(_BOOK_LINKS, {"ids": [row.id for row in rows]})
                 for author_id, book_id in links:
                     books_of[author_id].append(book_id)
         # Titles belong to the Book context: asked through its port, in one query.
@@ -98,18 +110,12 @@ class SqlAuthorDirectory:
         if not author_ids:
             return set()
         async with self._engine.connect() as connection:
-            rows = await connection.execute(
-                select(authors.c.id).where(authors.c.id.in_(list(set(author_ids))))
-            )
+            rows = await connection.execute(_EXISTING, {"ids": list(set(author_ids))})
             return {row.id for row in rows}
 
     async def names_for(self, author_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
         if not author_ids:
             return {}
         async with self._engine.connect() as connection:
-            rows = await connection.execute(
-                select(authors.c.id, authors.c.first_name, authors.c.last_name).where(
-                    authors.c.id.in_(list(set(author_ids)))
-                )
-            )
+            rows = await connection.execute(_NAMES, {"ids": list(set(author_ids))})
             return {row.id: (row.first_name, row.last_name) for row in rows}

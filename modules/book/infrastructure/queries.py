@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from modules.book.application.ports import AuthorName, AuthorNames
@@ -24,6 +24,15 @@ _BOOK_COLUMNS = (
     books.c.version,
 )
 
+# Built once: the statements of the hot paths take their values as bound parameters.
+_BOOK_BY_ID = select(*_BOOK_COLUMNS).where(books.c.id == bindparam("id"))
+_AUTHOR_LINKS = (
+    select(book_authors.c.book_id, book_authors.c.author_id)
+    .where(book_authors.c.book_id.in_(bindparam("ids", expanding=True)))
+    .order_by(book_authors.c.book_id, book_authors.c.position)
+)
+_TITLES = select(books.c.id, books.c.title).where(books.c.id.in_(bindparam("ids", expanding=True)))
+
 
 class SqlBookQueries:
     def __init__(self, engine: AsyncEngine, author_names: AuthorNames) -> None:
@@ -31,7 +40,7 @@ class SqlBookQueries:
         self._author_names = author_names
 
     async def get(self, book_id: int) -> BookView | None:
-        views = await self._fetch(select(*_BOOK_COLUMNS).where(books.c.id == book_id))
+        views = await self._fetch(_BOOK_BY_ID, {"id": book_id})
         return views[0] if views else None
 
     async def list(
@@ -56,9 +65,13 @@ class SqlBookQueries:
         cursor = encode_cursor(views[-1].id) if has_more else None
         return Page(items=views, next_cursor=cursor)
 
-    async def _fetch(self, statement: Select) -> list[BookView]:  # type: ignore[type-arg]
+    async def _fetch(
+        self,
+        statement: Select,  # type: ignore[type-arg]
+        parameters: dict[str, object] | None = None,
+    ) -> list[BookView]:
         async with self._engine.connect() as connection:
-            rows = (await connection.execute(statement)).all()
+            rows = (await connection.execute(statement, parameters or {})).all()
             authors_of = await self._author_ids_of(connection, [row.id for row in rows])
         # The names belong to the Author context: asked through its port, in one query.
         names = await self._author_names.names_for(
@@ -88,11 +101,7 @@ class SqlBookQueries:
     ) -> dict[int, list[int]]:
         if not book_ids:
             return {}
-        rows = await connection.execute(
-            select(book_authors.c.book_id, book_authors.c.author_id)
-            .where(book_authors.c.book_id.in_(book_ids))
-            .order_by(book_authors.c.book_id, book_authors.c.position)
-        )
+        rows = await connection.execute(_AUTHOR_LINKS, {"ids": list(book_ids)})
         result: dict[int, list[int]] = defaultdict(list)
         for book_id, author_id in rows:
             result[book_id].append(author_id)
@@ -109,7 +118,5 @@ class SqlBookTitles:
         if not book_ids:
             return {}
         async with self._engine.connect() as connection:
-            rows = await connection.execute(
-                select(books.c.id, books.c.title).where(books.c.id.in_(book_ids))
-            )
+            rows = await connection.execute(_TITLES, {"ids": list(book_ids)})
             return {row.id: row.title for row in rows}
