@@ -116,6 +116,7 @@ async def container(settings: Settings) -> AsyncIterator[Container]:
     container = Container(settings=settings)
     subscribe_event_handlers(container)
     yield container
+    await container.read_database().close()
     await container.engine().dispose()
 
 

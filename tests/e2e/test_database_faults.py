@@ -1,5 +1,5 @@
 """Database faults: a connection killed mid-request is a 503 with Retry-After, never a hang
-or a 500, and the service heals by itself (pre-ping replaces dead pooled connections)."""
+or a 500, and the service heals by itself (dead pooled connections are replaced)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from modules.shared.infrastructure.database import APPLICATION_NAME, create_engine
+from modules.shared.infrastructure.read_database import AsyncpgReadDatabase
 from tests.e2e.helpers import assert_problem, create_author, get_json
 
 TERMINATE = text(
@@ -89,3 +90,24 @@ async def test_readiness_fails_while_the_database_is_gone(
     finally:
         await gone.dispose()
     assert (await client.get("/health/ready")).status_code == 200
+
+
+async def test_a_read_the_database_cannot_answer_is_a_503(
+    app: FastAPI, client: AsyncClient, database_url: str
+) -> None:
+    """The read side's own path (raw asyncpg on PostgreSQL) fails the same way as the
+    engine's: a problem with Retry-After, not a 500."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the asyncpg read path is PostgreSQL's")
+    container = app.state.container
+    gone = AsyncpgReadDatabase("postgresql+asyncpg://nobody@127.0.0.1:1/none", pool_timeout=1)
+    try:
+        with container.read_database.override(gone):
+            container.book_queries.reset()
+            response = await client.get("/books/1")
+    finally:
+        container.book_queries.reset()
+        await gone.close()
+    assert_problem(response, 503)
+    assert int(response.headers["Retry-After"]) > 0
+    assert (await client.get("/books/1")).status_code == 404  # the real database answers

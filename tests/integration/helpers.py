@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
 from modules.author.application.use_cases.create_author import CreateAuthorCommand
 from modules.book.application.use_cases.create_book import CreateBookCommand
 from modules.container import Container
@@ -38,3 +43,27 @@ async def create_book(
             author_ids=author_ids or [],
         )
     )
+
+
+_TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+@contextmanager
+def statements_run(container: Container) -> Iterator[list[str]]:
+    """The SQL statements run while the block runs, transaction control left out: those
+    through the engine, and the read side's (which on PostgreSQL bypass it)."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if not statement.lstrip().upper().startswith(_TRANSACTION_CONTROL):
+            seen.append(statement)
+
+    engine = container.engine().sync_engine
+    read_database = container.read_database()
+    read_database.listeners.append(seen.append)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+        read_database.listeners.remove(seen.append)

@@ -2,32 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from modules.author.application.queries import AuthorFilter
 from modules.author.application.use_cases.update_author import UpdateAuthorCommand
 from modules.book.application.queries import BookFilter
 from modules.container import Container
-from tests.integration.helpers import create_author, create_book
-
-
-@contextmanager
-def count_statements(container: Container) -> Iterator[list[str]]:
-    statements: list[str] = []
-    engine = container.engine().sync_engine
-
-    def before(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
+from tests.integration.helpers import create_author, create_book, statements_run
 
 
 async def test_a_book_view_carries_its_authors_current_names(container: Container) -> None:
@@ -106,15 +85,15 @@ async def test_statements_per_read_do_not_grow_with_the_page(container: Containe
     for i in range(15):
         await create_book(container, f"Book {i}", authors)
     queries = container.book_queries()
-    with count_statements(container) as one:
+    with statements_run(container) as one:
         await queries.list(BookFilter(), after_id=None, limit=1)
-    with count_statements(container) as fifteen:
+    with statements_run(container) as fifteen:
         await queries.list(BookFilter(), after_id=None, limit=15)
-    assert len(one) == len(fifteen) == 3  # books, their author links, the authors' names
+    assert len(one) == len(fifteen) == 1  # books joined to their authors' names
 
     author_queries = container.author_queries()
-    with count_statements(container) as author_one:
+    with statements_run(container) as author_one:
         await author_queries.list(AuthorFilter(), after_id=None, limit=1)
-    with count_statements(container) as author_all:
+    with statements_run(container) as author_all:
         await author_queries.list(AuthorFilter(), after_id=None, limit=3)
-    assert len(author_one) == len(author_all) == 3  # authors, their book links, the titles
+    assert len(author_one) == len(author_all) == 1  # authors joined to their books' titles

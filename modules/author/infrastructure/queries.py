@@ -1,107 +1,130 @@
-"""Author's read side in SQLAlchemy Core, plus the ports Author offers to Book."""
+"""Author's read side: one SELECT per request, SQLAlchemy Core run by the ReadDatabase.
+
+An author is shown with the books that list them. The titles are the Book context's: it
+publishes them as the view `book_titles` (migration 0006), joined in the same SELECT.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    MetaData,
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from modules.author.application.ports import BookTitles
 from modules.author.application.queries import AuthorBookView, AuthorFilter, AuthorView
 from modules.author.infrastructure.tables import author_books, authors
 from modules.shared.application.paging import Page, encode_cursor
-from modules.shared.infrastructure.sql import contains_ignoring_case
+from modules.shared.infrastructure.read_database import ReadDatabase
+from modules.shared.infrastructure.sql import containing, contains_ignoring_case
 
-_AUTHOR_COLUMNS = (
-    authors.c.id,
-    authors.c.first_name,
-    authors.c.last_name,
-    authors.c.age,
-    authors.c.biography,
-    authors.c.version,
+# Book's published view. Not one of Author's tables: it hangs on a MetaData of its own,
+# so nothing of Author's creates, migrates or writes it.
+book_titles = Table(
+    "book_titles",
+    MetaData(),
+    Column("id", BigInteger),
+    Column("title", String),
 )
 
-# Built once: the statements of the hot paths take their values as bound parameters.
-_AUTHOR_BY_ID = select(*_AUTHOR_COLUMNS).where(authors.c.id == bindparam("id"))
-_BOOK_LINKS = (
-    select(author_books.c.author_id, author_books.c.book_id)
-    .where(
-        author_books.c.author_id.in_(bindparam("ids", expanding=True)),
-        author_books.c.listed.is_(True),
+
+def _with_books(page: Select[Any]) -> Select[Any]:
+    """The authors `page` selects, one row per book they list (by book id), or one row with
+    no book. A listed book that no longer exists joins to nothing."""
+    chosen = page.subquery("a")
+    return (
+        select(
+            chosen.c.id,
+            chosen.c.first_name,
+            chosen.c.last_name,
+            chosen.c.age,
+            chosen.c.biography,
+            chosen.c.version,
+            book_titles.c.id,
+            book_titles.c.title,
+        )
+        .select_from(
+            chosen.outerjoin(
+                author_books,
+                and_(author_books.c.author_id == chosen.c.id, author_books.c.listed == true()),
+            ).outerjoin(book_titles, book_titles.c.id == author_books.c.book_id)
+        )
+        .order_by(chosen.c.id, author_books.c.book_id)
     )
-    .order_by(author_books.c.author_id, author_books.c.book_id)
-)
+
+
+_AUTHOR_BY_ID = _with_books(select(authors).where(authors.c.id == bindparam("id")))
 _EXISTING = select(authors.c.id).where(authors.c.id.in_(bindparam("ids", expanding=True)))
-_NAMES = select(authors.c.id, authors.c.first_name, authors.c.last_name).where(
-    authors.c.id.in_(bindparam("ids", expanding=True))
-)
+
+
+@cache
+def _page_statement(*, after: bool, name: bool) -> Select[Any]:
+    """One statement per combination of filters, built once: values are bound parameters."""
+    page = select(authors).order_by(authors.c.id).limit(bindparam("limit"))
+    if after:
+        page = page.where(authors.c.id > bindparam("after_id"))
+    if name:
+        page = page.where(
+            or_(
+                contains_ignoring_case(authors.c.first_name, "name_pattern"),
+                contains_ignoring_case(authors.c.last_name, "name_pattern"),
+            )
+        )
+    return _with_books(page)
+
+
+def _views(rows: Sequence[Sequence[Any]]) -> list[AuthorView]:
+    """Rows ordered by author come back as one view per author."""
+    views: list[AuthorView] = []
+    books: list[AuthorBookView] = []
+    for author_id, first, last, age, biography, version, book_id, title in rows:
+        if not views or views[-1].id != author_id:
+            books = []
+            views.append(AuthorView(author_id, first, last, age, biography, books, version))
+        if book_id is not None:
+            books.append(AuthorBookView(book_id, title))
+    return views
 
 
 class SqlAuthorQueries:
-    def __init__(self, engine: AsyncEngine, book_titles: BookTitles) -> None:
-        self._engine = engine
-        self._book_titles = book_titles
+    def __init__(self, database: ReadDatabase) -> None:
+        self._database = database
 
     async def get(self, author_id: int) -> AuthorView | None:
-        views = await self._fetch(_AUTHOR_BY_ID, {"id": author_id})
+        views = _views(await self._database.rows(_AUTHOR_BY_ID, {"id": author_id}))
         return views[0] if views else None
 
     async def list(
         self, author_filter: AuthorFilter, *, after_id: int | None, limit: int
     ) -> Page[AuthorView]:
-        statement = select(*_AUTHOR_COLUMNS).order_by(authors.c.id).limit(limit + 1)
-        if after_id is not None:
-            statement = statement.where(authors.c.id > after_id)
-        if author_filter.name:
-            statement = statement.where(
-                or_(
-                    contains_ignoring_case(authors.c.first_name, author_filter.name),
-                    contains_ignoring_case(authors.c.last_name, author_filter.name),
-                )
-            )
-        views = await self._fetch(statement)
+        statement = _page_statement(after=after_id is not None, name=bool(author_filter.name))
+        parameters = {
+            "limit": limit + 1,  # one more than asked: is there a next page?
+            "after_id": after_id,
+            "name_pattern": containing(author_filter.name) if author_filter.name else None,
+        }
+        views = _views(await self._database.rows(statement, parameters))
         has_more = len(views) > limit
         views = views[:limit]
         return Page(items=views, next_cursor=encode_cursor(views[-1].id) if has_more else None)
 
-    async def _fetch(
-        self,
-        statement: Select,  # type: ignore[type-arg]
-        parameters: dict[str, object] | None = None,
-    ) -> list[AuthorView]:
-        async with self._engine.connect() as connection:
-            rows = (await connection.execute(statement, parameters or {})).all()
-            books_of: dict[int, list[int]] = defaultdict(list)
-            if rows:
-                links = await connection.execute(_BOOK_LINKS, {"ids": [row.id for row in rows]})
-                for author_id, book_id in links:
-                    books_of[author_id].append(book_id)
-        # Titles belong to the Book context: asked through its port, in one query.
-        titles = await self._book_titles.titles_for(
-            list({b for ids in books_of.values() for b in ids})
-        )
-        return [
-            AuthorView(
-                id=row.id,
-                first_name=row.first_name,
-                last_name=row.last_name,
-                age=row.age,
-                biography=row.biography,
-                version=row.version,
-                books=[
-                    AuthorBookView(id=b, title=titles[b])
-                    for b in books_of.get(row.id, ())
-                    if b in titles
-                ],
-            )
-            for row in rows
-        ]
-
 
 class SqlAuthorDirectory:
-    """Implements Book's `AuthorDirectory` and `AuthorNames` ports."""
+    """Implements Book's `AuthorDirectory` port. It serves the write side (a book may only
+    name authors that exist), so it asks the engine, where `IN (...)` lists expand."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -112,10 +135,3 @@ class SqlAuthorDirectory:
         async with self._engine.connect() as connection:
             rows = await connection.execute(_EXISTING, {"ids": list(set(author_ids))})
             return {row.id for row in rows}
-
-    async def names_for(self, author_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-        if not author_ids:
-            return {}
-        async with self._engine.connect() as connection:
-            rows = await connection.execute(_NAMES, {"ids": list(set(author_ids))})
-            return {row.id: (row.first_name, row.last_name) for row in rows}

@@ -5,8 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from modules.book.application.ports import AuthorName
 from modules.shared.application.paging import Page
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorName:
+    """An author as a book shows it: the Author context's published names."""
+
+    id: int
+    first_name: str
+    last_name: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,122 +1,119 @@
-"""Book's read side in SQLAlchemy Core: a fixed number of queries per request, no ORM."""
+"""Book's read side: one SELECT per request, SQLAlchemy Core run by the ReadDatabase.
+
+A book is shown with its authors' names. The names are the Author context's: it
+publishes them as the view `author_names` (migration 0006), and the book's SELECT joins
+to that view - one round trip, with no knowledge of how Author stores its authors.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import BigInteger, Column, MetaData, Select, String, Table, bindparam, select
 
-from modules.book.application.ports import AuthorName, AuthorNames
-from modules.book.application.queries import BookFilter, BookView
+from modules.book.application.queries import AuthorName, BookFilter, BookView
 from modules.book.infrastructure.tables import book_authors, books
 from modules.shared.application.paging import Page, encode_cursor
-from modules.shared.infrastructure.sql import contains_ignoring_case
+from modules.shared.infrastructure.read_database import ReadDatabase
+from modules.shared.infrastructure.sql import containing, contains_ignoring_case
 
-_BOOK_COLUMNS = (
-    books.c.id,
-    books.c.title,
-    books.c.isbn,
-    books.c.pages,
-    books.c.price,
-    books.c.publication_year,
-    books.c.version,
+# Author's published view. Not one of Book's tables: it hangs on a MetaData of its own,
+# so nothing of Book's creates, migrates or writes it.
+author_names = Table(
+    "author_names",
+    MetaData(),
+    Column("id", BigInteger),
+    Column("first_name", String),
+    Column("last_name", String),
 )
 
-# Built once: the statements of the hot paths take their values as bound parameters.
-_BOOK_BY_ID = select(*_BOOK_COLUMNS).where(books.c.id == bindparam("id"))
-_AUTHOR_LINKS = (
-    select(book_authors.c.book_id, book_authors.c.author_id)
-    .where(book_authors.c.book_id.in_(bindparam("ids", expanding=True)))
-    .order_by(book_authors.c.book_id, book_authors.c.position)
-)
-_TITLES = select(books.c.id, books.c.title).where(books.c.id.in_(bindparam("ids", expanding=True)))
+
+def _with_authors(page: Select[Any]) -> Select[Any]:
+    """The books `page` selects, one row per author (in the book's order of authors), or
+    one row with no author. A link to an author who no longer exists joins to nothing."""
+    chosen = page.subquery("b")
+    return (
+        select(
+            chosen.c.id,
+            chosen.c.title,
+            chosen.c.isbn,
+            chosen.c.pages,
+            chosen.c.price,
+            chosen.c.publication_year,
+            chosen.c.version,
+            author_names.c.id,
+            author_names.c.first_name,
+            author_names.c.last_name,
+        )
+        .select_from(
+            chosen.outerjoin(book_authors, book_authors.c.book_id == chosen.c.id).outerjoin(
+                author_names, author_names.c.id == book_authors.c.author_id
+            )
+        )
+        .order_by(chosen.c.id, book_authors.c.position)
+    )
+
+
+_BOOK_BY_ID = _with_authors(select(books).where(books.c.id == bindparam("id")))
+
+
+@cache
+def _page_statement(*, after: bool, title: bool, author: bool) -> Select[Any]:
+    """One statement per combination of filters, built once: values are bound parameters."""
+    page = select(books).order_by(books.c.id).limit(bindparam("limit"))
+    if after:
+        page = page.where(books.c.id > bindparam("after_id"))
+    if title:
+        page = page.where(contains_ignoring_case(books.c.title, "title_pattern"))
+    if author:
+        page = page.where(
+            books.c.id.in_(
+                select(book_authors.c.book_id).where(
+                    book_authors.c.author_id == bindparam("author_id")
+                )
+            )
+        )
+    return _with_authors(page)
+
+
+def _views(rows: Sequence[Sequence[Any]]) -> list[BookView]:
+    """Rows ordered by book come back as one view per book."""
+    views: list[BookView] = []
+    authors: list[AuthorName] = []
+    for book_id, title, isbn, pages, price, year, version, author_id, first, last in rows:
+        if not views or views[-1].id != book_id:
+            authors = []
+            views.append(BookView(book_id, title, isbn, pages, price, year, authors, version))
+        if author_id is not None:
+            authors.append(AuthorName(author_id, first, last))
+    return views
 
 
 class SqlBookQueries:
-    def __init__(self, engine: AsyncEngine, author_names: AuthorNames) -> None:
-        self._engine = engine
-        self._author_names = author_names
+    def __init__(self, database: ReadDatabase) -> None:
+        self._database = database
 
     async def get(self, book_id: int) -> BookView | None:
-        views = await self._fetch(_BOOK_BY_ID, {"id": book_id})
+        views = _views(await self._database.rows(_BOOK_BY_ID, {"id": book_id}))
         return views[0] if views else None
 
     async def list(
         self, book_filter: BookFilter, *, after_id: int | None, limit: int
     ) -> Page[BookView]:
-        statement = select(*_BOOK_COLUMNS).order_by(books.c.id).limit(limit + 1)
-        if after_id is not None:
-            statement = statement.where(books.c.id > after_id)
-        if book_filter.title:
-            statement = statement.where(contains_ignoring_case(books.c.title, book_filter.title))
-        if book_filter.author_id is not None:
-            statement = statement.where(
-                books.c.id.in_(
-                    select(book_authors.c.book_id).where(
-                        book_authors.c.author_id == book_filter.author_id
-                    )
-                )
-            )
-        views = await self._fetch(statement)
+        statement = _page_statement(
+            after=after_id is not None,
+            title=bool(book_filter.title),
+            author=book_filter.author_id is not None,
+        )
+        parameters = {
+            "limit": limit + 1,  # one more than asked: is there a next page?
+            "after_id": after_id,
+            "title_pattern": containing(book_filter.title) if book_filter.title else None,
+            "author_id": book_filter.author_id,
+        }
+        views = _views(await self._database.rows(statement, parameters))
         has_more = len(views) > limit
         views = views[:limit]
-        cursor = encode_cursor(views[-1].id) if has_more else None
-        return Page(items=views, next_cursor=cursor)
-
-    async def _fetch(
-        self,
-        statement: Select,  # type: ignore[type-arg]
-        parameters: dict[str, object] | None = None,
-    ) -> list[BookView]:
-        async with self._engine.connect() as connection:
-            rows = (await connection.execute(statement, parameters or {})).all()
-            authors_of = await self._author_ids_of(connection, [row.id for row in rows])
-        # The names belong to the Author context: asked through its port, in one query.
-        names = await self._author_names.names_for(
-            list({a for ids in authors_of.values() for a in ids})
-        )
-        return [
-            BookView(
-                id=row.id,
-                title=row.title,
-                isbn=row.isbn,
-                pages=row.pages,
-                price=row.price,
-                publication_year=row.publication_year,
-                version=row.version,
-                authors=[
-                    AuthorName(id=a, first_name=names[a][0], last_name=names[a][1])
-                    for a in authors_of.get(row.id, ())
-                    if a in names
-                ],
-            )
-            for row in rows
-        ]
-
-    @staticmethod
-    async def _author_ids_of(
-        connection: AsyncConnection, book_ids: Sequence[int]
-    ) -> dict[int, list[int]]:
-        if not book_ids:
-            return {}
-        rows = await connection.execute(_AUTHOR_LINKS, {"ids": list(book_ids)})
-        result: dict[int, list[int]] = defaultdict(list)
-        for book_id, author_id in rows:
-            result[book_id].append(author_id)
-        return result
-
-
-class SqlBookTitles:
-    """Implements Author's `BookTitles` port: the current titles of some books."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-
-    async def titles_for(self, book_ids: Sequence[int]) -> dict[int, str]:
-        if not book_ids:
-            return {}
-        async with self._engine.connect() as connection:
-            rows = await connection.execute(_TITLES, {"ids": list(book_ids)})
-            return {row.id: row.title for row in rows}
+        return Page(items=views, next_cursor=encode_cursor(views[-1].id) if has_more else None)

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # PostgreSQL: the read side's own pool of raw asyncpg connections (per process).
+    db_read_pool_size: int = Field(default=10, ge=1, le=200)
     db_echo: bool = False
     # Unset: every process leases a free worker id in the database (see worker_ids.py).
     snowflake_worker_id: int | None = Field(default=None, ge=0, le=1023)

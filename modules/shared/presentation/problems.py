@@ -22,6 +22,7 @@ from modules.shared.domain.errors import (
     VersionMismatch,
 )
 from modules.shared.domain.identity import IdGenerationUnavailable
+from modules.shared.infrastructure.read_database import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -240,6 +241,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     # database that does not answer or cancelled a statement that ran too long.
     app.add_exception_handler(sa_exc.TimeoutError, _database_unavailable)
     app.add_exception_handler(sa_exc.DBAPIError, _database_error)
+    app.add_exception_handler(DatabaseUnavailable, _database_unavailable)  # the read side's
     app.add_exception_handler(ConnectionError, _database_unavailable)
     app.add_exception_handler(TimeoutError, _database_unavailable)  # connecting timed out
     app.add_exception_handler(IdGenerationUnavailable, _ids_unavailable)
