@@ -65,6 +65,16 @@ async def test_metrics_count_requests_per_route_and_show_the_outbox_and_pool(
         assert gauge in text
 
 
+async def test_metrics_count_unmatched_paths_under_one_label(client: AsyncClient) -> None:
+    for path in ("/no/such/thing", "/books/1/nothing/here"):
+        assert (await client.get(path)).status_code == 404
+    await client.get("/health/live")
+    text = (await client.get("/metrics")).text
+    assert 'http_requests_total{handler="none",method="GET",status="404"} 2.0' in text
+    assert "/no/such/thing" not in text  # a scan of random URLs cannot grow the label set
+    assert 'handler="/health/live"' not in text and 'handler="/metrics"' not in text
+
+
 async def test_readiness_needs_the_relay(app: FastAPI, client: AsyncClient) -> None:
     assert (await client.get("/health/ready")).status_code == 200
     relay = app.state.container.relay()

@@ -5,7 +5,10 @@
   stdlib loggers all go through the same formatter.
 * Request ids: `X-Request-ID` is accepted (a UUID) or made, and returned on the response.
 * Metrics: Prometheus at /metrics - request counts and latency per route template, plus
-  outbox lag, pending and dead events, and connection-pool use.
+  outbox lag, pending and dead events, and connection-pool use. Requests are counted by a
+  small middleware of our own (`RequestMetrics`): prometheus-fastapi-instrumentator
+  matched every request's path against the routes a second time and kept five metrics,
+  which measured 0.2 ms of CPU per request - a fifth of a book read.
 * Traces: FastAPI's native OpenTelemetry, switched on with OTEL_ENABLED=true and configured
   with the standard OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, ...).
 """
@@ -14,17 +17,24 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import structlog
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
-from fastapi import FastAPI
-from prometheus_client import CollectorRegistry
+from fastapi import FastAPI, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from prometheus_fastapi_instrumentator import Instrumentator
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modules.shared.infrastructure.outbox import OutboxRelay
 from modules.shared.infrastructure.settings import Settings
@@ -122,17 +132,68 @@ class _ServiceCollector(Collector):
             )
 
 
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10)
+NOT_MONITORED = frozenset({"/metrics", "/health/live", "/health/ready"})
+
+
+class RequestMetrics:
+    """Counts and times requests per route template, method and status (pure ASGI).
+
+    The route is the one the router matched, read from the scope once the app has
+    answered (`scope["route"]`); a path no route matched counts as handler "none", so a
+    scan of random URLs cannot grow the label set."""
+
+    def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
+        self.app = app
+        self.requests = Counter(
+            "http_requests_total",
+            "Requests answered, by route template, method and status",
+            ("handler", "method", "status"),
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "Time to answer, by route template and method",
+            ("handler", "method"),
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # unless the app answers: an exception escaping it becomes a 500
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note_status)
+        finally:
+            route = scope.get("route")
+            handler = getattr(route, "path", None) or "none"
+            if handler not in NOT_MONITORED:
+                method = scope["method"]
+                self.requests.labels(handler, method, str(status)).inc()
+                self.latency.labels(handler, method).observe(time.perf_counter() - started)
+
+
 def install_observability(
     app: FastAPI, settings: Settings, relay: OutboxRelay, engine: AsyncEngine
 ) -> None:
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     registry = CollectorRegistry()  # one per app: tests build many apps in one process
-    Instrumentator(
-        excluded_handlers=["/metrics", "/health/live", "/health/ready"],
-        should_group_status_codes=False,
-        registry=registry,
-    ).instrument(app).expose(app, include_in_schema=False)
+    app.add_middleware(RequestMetrics, registry=registry)
     registry.register(_ServiceCollector(relay, engine))
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
 def telemetry_config(settings: Settings) -> dict[str, Any]:
