@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -73,6 +74,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         purge_expired_keys_forever(container.idempotency_store(), interval_seconds=3600),
         name="idempotency-key-purge",
     )
+    # What startup built (routes, schemas, mappers, compiled statements) lives as long as
+    # the process: frozen out of the garbage collector's sight, a full collection no longer
+    # walks it in the middle of a request (measured: fewer latency spikes at the p99).
+    gc.freeze()
     try:
         yield
     finally:
@@ -86,6 +91,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await leased_ids.stop()
         if settings.event_broker_url:
             await container.nats().close()
+        await container.read_database().close()
         await container.engine().dispose()
 
 

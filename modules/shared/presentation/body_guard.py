@@ -53,6 +53,9 @@ class RequestBodyGuard:
                 "request bodies must be JSON, sent with Content-Type: application/json",
             )
             return
+        if not has_body:
+            await self.app(scope, receive, send)
+            return
 
         received = 0
 
