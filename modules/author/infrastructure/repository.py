@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from modules.author.domain.author import Author
-from modules.author.infrastructure.tables import authors
+from modules.author.infrastructure.tables import author_books, authors
 
 
 class SqlAlchemyAuthorRepository:
@@ -16,6 +17,18 @@ class SqlAlchemyAuthorRepository:
         statement = select(Author).where(authors.c.id == author_id)
         if for_update:
             statement = statement.with_for_update(of=authors)
+        author = (await self._session.execute(statement)).scalar_one_or_none()
+        if author is not None:
+            self.seen.append(author)
+        return author
+
+    async def get_with_link_to(self, author_id: int, book_id: int) -> Author | None:
+        statement = (
+            select(Author)
+            .where(authors.c.id == author_id)
+            .with_for_update(of=authors)
+            .options(selectinload(Author.books.and_(author_books.c.book_id == book_id)))  # type: ignore[attr-defined]
+        )
         author = (await self._session.execute(statement)).scalar_one_or_none()
         if author is not None:
             self.seen.append(author)

@@ -29,6 +29,7 @@ from modules.shared.presentation.schemas import (
     IdPath,
     LimitQuery,
     PageOut,
+    page_response,
     text,
 )
 from modules.shared.presentation.security import WriteClient
@@ -93,7 +94,12 @@ async def get_author(
     return not_modified_response(if_none_match, current) or current
 
 
-@router.get("", summary="List authors", responses=problem_responses(422, 503))
+@router.get(
+    "",
+    response_model=PageOut[AuthorOut],
+    summary="List authors",
+    responses=problem_responses(422, 503),
+)
 async def list_authors(
     queries: Queries,
     after_id: AfterIdFromCursor,
@@ -102,11 +108,9 @@ async def list_authors(
         Query(description="Case-insensitive substring of first or last name"),
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
-) -> PageOut[AuthorOut]:
+) -> Response:
     page = await queries.list(AuthorFilter(name=name), after_id=after_id, limit=limit)
-    return PageOut[AuthorOut](
-        items=[AuthorOut.model_validate(v) for v in page.items], next_cursor=page.next_cursor
-    )
+    return page_response(PageOut[AuthorOut], page)
 
 
 @router.patch(

@@ -32,6 +32,7 @@ from modules.shared.presentation.schemas import (
     IdQuery,
     LimitQuery,
     PageOut,
+    page_response,
     text,
 )
 from modules.shared.presentation.security import WriteClient
@@ -99,7 +100,9 @@ async def get_book(
     return not_modified_response(if_none_match, current) or current
 
 
-@router.get("", summary="List books", responses=problem_responses(422, 503))
+@router.get(
+    "", response_model=PageOut[BookOut], summary="List books", responses=problem_responses(422, 503)
+)
 async def list_books(
     queries: Queries,
     after_id: AfterIdFromCursor,
@@ -109,13 +112,11 @@ async def list_books(
     ] = None,
     author_id: Annotated[IdQuery | None, Query(description="Only books by this author")] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
-) -> PageOut[BookOut]:
+) -> Response:
     page = await queries.list(
         BookFilter(title=title, author_id=author_id), after_id=after_id, limit=limit
     )
-    return PageOut[BookOut](
-        items=[BookOut.model_validate(v) for v in page.items], next_cursor=page.next_cursor
-    )
+    return page_response(PageOut[BookOut], page)
 
 
 @router.patch(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Path, Query, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import (
     BaseModel,
@@ -23,6 +23,7 @@ from modules.shared.application.paging import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     MalformedCursor,
+    Page,
     decode_cursor,
 )
 
@@ -145,6 +146,16 @@ class PageOut(BaseModel, Generic[T]):
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."
     )
+
+
+def page_response(model: type[PageOut[Any]], page: Page[Any]) -> Response:
+    """A page of views as JSON, validated in one pass and serialised once. The route
+    returns the Response itself: handed a model, FastAPI would validate it all over again
+    (measured: a fifth of a 20-item page's CPU); its response_model still documents it."""
+    out = model.model_validate(
+        {"items": page.items, "next_cursor": page.next_cursor}, from_attributes=True
+    )
+    return Response(model.__pydantic_serializer__.to_json(out), media_type="application/json")
 
 
 class StrictInput(BaseModel):

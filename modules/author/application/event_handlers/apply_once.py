@@ -1,4 +1,5 @@
-"""The shape every Author handler shares: change one author, at most once per event."""
+"""The shape every Author handler shares: change what one author knows of one book, at
+most once per event."""
 
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ async def apply_to_author_once(
     event_id: int,
     handler: str,
     author_id: int,
+    book_id: int,
     change: Callable[[Author], object],
 ) -> None:
     async with uow:
         # Lock the author first: deliveries of events about one author then queue, and
-        # the inbox check below sees what the one before us committed.
-        author = await uow.authors.get(author_id, for_update=True)
+        # the inbox check below sees what the one before us committed. Only the link to
+        # this book is loaded: the change touches nothing else.
+        author = await uow.authors.get_with_link_to(author_id, book_id)
         if await uow.inbox.already_processed(event_id, handler):
             return
         if author is None:

@@ -17,6 +17,7 @@ class WhenAuthorRemovedFromBookRemoveBookFromAuthor:
             event_id=event.event_id,
             handler=self.name,
             author_id=event.author_id,
+            book_id=event.book_id,
             change=lambda author: author.remove_book(
                 event.book_id, as_of_book_version=event.book_version
             ),

@@ -21,6 +21,7 @@ class WhenBookDeletedRemoveItFromItsAuthors:
                 event_id=event.event_id,
                 handler=f"{self.name}:{author_id}",
                 author_id=author_id,
+                book_id=event.book_id,
                 change=lambda author: author.remove_book(
                     event.book_id, as_of_book_version=event.book_version
                 ),
