@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
-from modules.author.domain.author import Author
-from modules.author.infrastructure.tables import author_books, authors
+from modules.author.domain.author import Author, AuthorBook
+from modules.author.infrastructure.tables import authors
 
 
 class SqlAlchemyAuthorRepository:
@@ -27,9 +27,10 @@ class SqlAlchemyAuthorRepository:
             select(Author)
             .where(authors.c.id == author_id)
             .with_for_update(of=authors)
-            .options(selectinload(Author.books.and_(author_books.c.book_id == book_id)))  # type: ignore[attr-defined]
+            # One statement: the link is joined (FOR UPDATE locks the author row only).
+            .options(joinedload(Author.books.and_(AuthorBook.book_id == book_id)))  # type: ignore[attr-defined]
         )
-        author = (await self._session.execute(statement)).scalar_one_or_none()
+        author = (await self._session.execute(statement)).unique().scalar_one_or_none()
         if author is not None:
             self.seen.append(author)
         return author
