@@ -13,7 +13,7 @@ MIRROR_PLUGIN_VERSION := 0.6.5
 export POETRY_VIRTUALENVS_IN_PROJECT := true
 export POETRY_PYPI_MIRROR_URL ?= $(shell $(PYTHON) -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)' 2>/dev/null)
 
-.PHONY: run migrate test bench soak wrk install lock lint clean
+.PHONY: run migrate test bench bench-scale soak wrk install lock lint clean
 
 # `make run WORKERS=4 PORT=9000 DATABASE_URL=...` passes these on to the service's settings.
 export HOST PORT WORKERS DATABASE_URL
@@ -37,6 +37,10 @@ export BENCH_DATABASE_URL
 bench: $(VENV)/.installed wrk
 	$(VENV)/bin/python -m bench.http_bench
 	$(VENV)/bin/python -m bench.outbox
+
+# `make bench-scale`: read latency at 10k and 1M books (BENCH_SCALE_BOOKS), to bench-results/scale.md.
+bench-scale: $(VENV)/.installed wrk
+	$(VENV)/bin/python -m bench.scale
 
 soak: $(VENV)/.installed wrk
 	BENCH_SOAK_SECONDS=$${BENCH_SOAK_SECONDS:-600} $(VENV)/bin/python -m bench.http_bench --soak
