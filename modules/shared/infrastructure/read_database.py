@@ -63,6 +63,10 @@ class EngineReadDatabase(ReadDatabase):
 
 
 class _Compiled:
+    """A statement's SQL for asyncpg and the order of its parameters. Values go through
+    the column types' bind processors, if any; rows come back as asyncpg decodes them
+    (the read side selects integers, text and booleans, which need no result processing)."""
+
     __slots__ = ("sql", "names", "processors")
 
     def __init__(self, statement: Select[Any], dialect: PGDialect_asyncpg) -> None:
@@ -83,15 +87,22 @@ class _Compiled:
         return values
 
 
-# asyncpg's own errors that mean "no answer from the database", not "a bad query".
+# Errors of a pooled connection that died while it sat idle (the server restarted, or
+# terminated it): its news may reach asyncpg only when the next query is sent.
+_DEAD_CONNECTION = (
+    ConnectionError,  # reset, broken pipe
+    asyncpg.PostgresConnectionError,  # includes ConnectionDoesNotExistError
+    asyncpg.InterfaceError,  # closed under us
+    asyncpg.InternalClientError,  # a server's farewell message left the protocol confused
+    asyncpg.AdminShutdownError,  # "terminating connection due to administrator command"
+)
+# asyncpg's errors that mean "no answer from the database", not "a bad query".
 _UNAVAILABLE = (
-    OSError,  # refused, reset (ConnectionError is a subclass)
+    *_DEAD_CONNECTION,
+    OSError,  # refused
     TimeoutError,  # connecting or waiting for a pooled connection
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,  # the connection was closed under us
     asyncpg.QueryCanceledError,  # statement_timeout
-    asyncpg.CannotConnectNowError,
-    asyncpg.AdminShutdownError,
+    asyncpg.CannotConnectNowError,  # the server is starting or shutting down
 )
 
 
@@ -140,16 +151,30 @@ class AsyncpgReadDatabase(ReadDatabase):
         query = self.compiled(statement)
         for listener in self.listeners:
             listener(query.sql)
+        arguments = query.arguments(parameters)
         try:
             await self._wait_for_turn()
             try:
                 pool = self._pool or await self._open()
-                async with pool.acquire() as connection:  # one free: turns <= pool size
-                    return await connection.fetch(query.sql, *query.arguments(parameters))
+                try:
+                    return await self._fetch(pool, query.sql, arguments)
+                except _DEAD_CONNECTION:
+                    # A read changes nothing, so it is safe to run again: once, on another
+                    # connection (a fresh one if the server restarted).
+                    return await self._fetch(pool, query.sql, arguments)
             finally:
                 self._turns.release()
         except _UNAVAILABLE as error:
             raise DatabaseUnavailable(type(error).__name__) from error
+
+    @staticmethod
+    async def _fetch(pool: asyncpg.Pool, sql: str, arguments: list[Any]) -> Rows:
+        async with pool.acquire() as connection:  # one is free: turns <= pool size
+            try:
+                return await connection.fetch(sql, *arguments)
+            except _DEAD_CONNECTION:
+                connection.terminate()  # not back into the pool
+                raise
 
     async def _wait_for_turn(self) -> None:
         if not self._turns.locked():

@@ -49,7 +49,7 @@ def _decimal_digits(value: Any) -> Any:
     # An id is written in decimal digits: no sign, spaces, underscores or decimal point,
     # which a lenient integer parser would otherwise accept ("+1", " 1", "1_0", "1.0").
     if isinstance(value, str) and not _DIGITS.fullmatch(value):
-        raise ValueError("must be written in decimal digits")
+        raise ValueError("must be an id of 1 to 19 decimal digits")
     return value
 
 
