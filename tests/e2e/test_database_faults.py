@@ -111,3 +111,24 @@ async def test_a_read_the_database_cannot_answer_is_a_503(
     assert_problem(response, 503)
     assert int(response.headers["Retry-After"]) > 0
     assert (await client.get("/books/1")).status_code == 404  # the real database answers
+
+
+async def test_reads_on_connections_killed_while_idle_answer_200(
+    app: FastAPI, client: AsyncClient, database_url: str
+) -> None:
+    """A pooled read connection the server closed while it sat idle is replaced, or the
+    read is run again on another: the client never sees it."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("pg_terminate_backend is PostgreSQL's")
+    author = await create_author(client)
+    for _ in range(3):
+        await asyncio.gather(*(client.get(f"/authors/{author['id']}") for _ in range(8)))
+        engine = create_async_engine(database_url)
+        try:
+            async with engine.connect() as connection:
+                killed = (await connection.execute(TERMINATE, {"name": APPLICATION_NAME})).all()
+                assert killed
+        finally:
+            await engine.dispose()
+        answers = await asyncio.gather(*(client.get(f"/authors/{author['id']}") for _ in range(8)))
+        assert [a.status_code for a in answers] == [200] * 8

@@ -173,7 +173,10 @@ class AsyncpgReadDatabase(ReadDatabase):
             try:
                 return await connection.fetch(sql, *arguments)
             except _DEAD_CONNECTION:
-                connection.terminate()  # not back into the pool
+                # If the server closed this one, it closed its idle neighbours too: every
+                # connection opened before now is replaced on its next acquire.
+                connection.terminate()
+                await pool.expire_connections()
                 raise
 
     async def _wait_for_turn(self) -> None:
