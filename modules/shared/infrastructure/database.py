@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import MetaData, event
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import registry
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
@@ -39,17 +39,14 @@ def create_engine(
     echo: bool = False,
 ) -> AsyncEngine:
     """An engine that fails fast and heals itself: a bounded wait for a pooled connection,
-    a liveness check before reuse (a connection the server dropped is replaced, not handed
-    out), and on PostgreSQL a statement timeout so nothing waits on a lock forever."""
-    is_asyncpg = url.startswith("postgresql+asyncpg")
+    a ping before reuse (a connection the server dropped is replaced, not handed out),
+    and on PostgreSQL a statement timeout so nothing waits on a lock forever."""
     kwargs: dict[str, Any] = {
         "echo": echo,
         "pool_size": pool_size,
         "max_overflow": max_overflow,
         "pool_timeout": pool_timeout,
-        # asyncpg is told at once when the server closes a connection, so its liveness
-        # check needs no round trip (see _replace_closed_connections); others get pinged.
-        "pool_pre_ping": not is_asyncpg,
+        "pool_pre_ping": True,
         "pool_recycle": 1800,
     }
     if url.startswith("sqlite"):
@@ -67,22 +64,7 @@ def create_engine(
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         _configure_sqlite(engine)
-    if is_asyncpg:
-        _replace_closed_connections(engine)
     return engine
-
-
-def _replace_closed_connections(engine: AsyncEngine) -> None:
-    """SQLAlchemy's pre-ping costs a round trip on every checkout (measured: a tenth of a
-    write's CPU). asyncpg sees the server close a socket as it happens - a restart, an
-    idle timeout, pg_terminate_backend - and marks the connection closed, so a look at
-    that flag is as good a check for free. Raising DisconnectionError at checkout is
-    SQLAlchemy's documented way to have the pool replace the connection."""
-
-    @event.listens_for(engine.sync_engine, "checkout")
-    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        if dbapi_connection.driver_connection.is_closed():
-            raise DisconnectionError("the server closed this connection")
 
 
 def _lower(text: str | None) -> str | None:
