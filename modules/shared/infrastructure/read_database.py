@@ -59,7 +59,7 @@ class EngineReadDatabase(ReadDatabase):
 
     async def rows(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Rows:
         async with self._engine.connect() as connection:
-            return (await connection.execute(statement, dict(parameters))).all()
+            return (await connection.execute(statement, parameters)).all()
 
 
 class _Compiled:
@@ -139,7 +139,7 @@ class AsyncpgReadDatabase(ReadDatabase):
         # it, and under load that starved some reads for 100 ms and more (the p99 doubled).
         self._turns = asyncio.Semaphore(pool_size)
 
-    def compiled(self, statement: Select[Any]) -> _Compiled:
+    def _compiled_for(self, statement: Select[Any]) -> _Compiled:
         # Keyed by identity; the statement is kept alongside so its id cannot be reused.
         entry = self._compiled.get(id(statement))
         if entry is None:
@@ -148,7 +148,7 @@ class AsyncpgReadDatabase(ReadDatabase):
         return entry[1]
 
     async def rows(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Rows:
-        query = self.compiled(statement)
+        query = self._compiled_for(statement)
         for listener in self.listeners:
             listener(query.sql)
         arguments = query.arguments(parameters)
