@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+import modules.book.infrastructure.queries as book_read_side
 from modules.author.application.queries import AuthorFilter
 from modules.author.application.use_cases.update_author import UpdateAuthorCommand
 from modules.book.application.queries import BookFilter
@@ -97,3 +100,34 @@ async def test_statements_per_read_do_not_grow_with_the_page(container: Containe
     with statements_run(container) as author_all:
         await author_queries.list(AuthorFilter(), after_id=None, limit=3)
     assert len(author_one) == len(author_all) == 1  # authors joined to their books' titles
+
+
+@pytest.mark.parametrize("walk", [1, 4, 1000])
+async def test_title_search_pages_are_the_same_whether_the_walk_or_the_index_finds_them(
+    container: Container, monkeypatch: pytest.MonkeyPatch, walk: int
+) -> None:
+    """A title search walks TITLE_WALK_BOOKS books in id order and turns to the index when
+    they hold less than a page. Whichever finds a page, paging through a word's matches
+    gives each matching book once, in id order: with a walk of 4 a word in every title is
+    found by the walk and the rarer ones by the index; with 1000 the walk finds them too."""
+    monkeypatch.setattr(book_read_side, "TITLE_WALK_BOOKS", walk)
+    titles = [
+        " ".join(["Common", "Mid" if i % 3 == 0 else "", "Rare" if i % 7 == 0 else ""])
+        for i in range(24)
+    ]
+    ids = [await create_book(container, title) for title in titles]
+    queries = container.book_queries()
+    for word in ("common", "mid", "RARE", "none"):
+        expected = [
+            i for i, title in zip(ids, titles, strict=True) if word.lower() in title.lower()
+        ]
+        seen: list[int] = []
+        after: int | None = None
+        for _ in range(len(ids)):  # more pages than books: a cursor that does not move on
+            page = await queries.list(BookFilter(title=word), after_id=after, limit=3)
+            assert len(page.items) <= 3
+            seen.extend(b.id for b in page.items)
+            if page.next_cursor is None:
+                break
+            after = page.items[-1].id
+        assert seen == expected, word
