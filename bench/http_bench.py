@@ -147,7 +147,8 @@ class Endpoint:
 
 ENDPOINTS = [
     Endpoint("get_book", "GET /books/{id}", "read", "get_book"),
-    Endpoint("list_by_title", "GET /books?title=…", "read", "get_book"),
+    Endpoint("list_by_title", "GET /books?title=… (a common word)", "read", "get_book"),
+    Endpoint("list_by_phrase", "GET /books?title=… (a rare phrase)", "read", "get_book"),
     Endpoint("list_by_author", "GET /books?author_id=…", "read", "get_book"),
     Endpoint("page_deep", "GET /books?cursor=… (deep paging)", "read", "get_book"),
     Endpoint("get_author", "GET /authors/{id}", "read", "get_book"),

@@ -5,9 +5,10 @@
 For each catalogue size in BENCH_SCALE_BOOKS (default 10,000 and 1,000,000 books, one
 author per five books), the HTTP benchmark's own machinery (bench/http_bench.py) creates a
 scratch database, loads it through COPY, starts the service with one worker and drives the
-read endpoints with wrk: a book by id, a title search, an author's books and deep cursor
-paging. The table compares each endpoint's latency and throughput across the sizes and
-goes to bench-results/scale.md. Other settings as for `make bench` (BENCH_SECONDS, ...).
+read endpoints with wrk: a book by id, title searches (a common word, a rare phrase), an
+author's books and deep cursor paging. The table compares each endpoint's latency and
+throughput across the sizes and goes to bench-results/scale.md. Other settings as for
+`make bench` (BENCH_SECONDS, ...).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from bench.http_bench import ENDPOINTS, Bench, Config, Row, _log, _signals_raise
 
-READS = ("get_book", "list_by_title", "list_by_author", "page_deep")
+READS = ("get_book", "list_by_title", "list_by_phrase", "list_by_author", "page_deep")
 
 
 def measure(books: int) -> tuple[dict[str, int], list[Row]]:

@@ -1,8 +1,9 @@
 -- wrk script for bench/http_bench.py: one scenario per run, chosen by BENCH_SCENARIO.
 --
 -- Environment (set by the harness):
---   BENCH_SCENARIO    get_book | list_by_title | list_by_author | page_deep | get_author |
---                     post_author | post_book | post_book_bare | add_author | mixed
+--   BENCH_SCENARIO    get_book | list_by_title | list_by_phrase | list_by_author | page_deep |
+--                     get_author | post_author | post_book | post_book_bare | add_author |
+--                     mixed
 --   BENCH_DATA_DIR    book_ids.txt, author_ids.txt, words.txt, cursors.txt (one per line)
 --   BENCH_ISBN_BASE   first number of this run's ISBNs (unique per wrk run, see below)
 --   BENCH_PAGE_LIMIT  page size of the list scenarios
@@ -98,6 +99,15 @@ end
 
 local function list_by_title()
   return wrk.format("GET", "/books?limit=" .. page_limit .. "&title=" .. pick(words))
+end
+
+-- A title as someone who knows it types it: "<word> of the <word>", a few books in a million
+-- (the single words above are in about one title in a hundred).
+local function list_by_phrase()
+  return wrk.format(
+    "GET",
+    "/books?limit=" .. page_limit .. "&title=" .. pick(words) .. "%20of%20the%20" .. pick(words)
+  )
 end
 
 local function list_by_author()
@@ -201,6 +211,7 @@ local SCENARIOS = {
   get_book = get_book,
   get_author = get_author,
   list_by_title = list_by_title,
+  list_by_phrase = list_by_phrase,
   list_by_author = list_by_author,
   page_deep = page_deep,
   post_author = post_author,
