@@ -123,7 +123,7 @@ async def test_title_search_pages_are_the_same_whether_the_walk_or_the_index_fin
         ]
         seen: list[int] = []
         after: int | None = None
-        for _ in range(len(ids)):  # more pages than books: a cursor that does not move on
+        for _ in range(len(ids)):  # bounded: a cursor that never moves on fails, not hangs
             page = await queries.list(BookFilter(title=word), after_id=after, limit=3)
             assert len(page.items) <= 3
             seen.extend(b.id for b in page.items)
