@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 import modules.book.infrastructure.queries as book_read_side
 from modules.author.application.queries import AuthorFilter
 from modules.author.application.use_cases.update_author import UpdateAuthorCommand
 from modules.book.application.queries import BookFilter
+from modules.book.infrastructure.tables import books
 from modules.container import Container
+from modules.shared.infrastructure.sql import contains_ignoring_case_and_spaces
 from tests.integration.helpers import create_author, create_book, statements_run
 
 
@@ -107,7 +110,7 @@ async def test_title_search_pages_are_the_same_whether_the_walk_or_the_index_fin
     container: Container, monkeypatch: pytest.MonkeyPatch, walk: int
 ) -> None:
     """A title search walks TITLE_WALK_BOOKS books in id order and turns to the index when
-    they hold less than a page. Whichever finds a page, paging through a word's matches
+    they hold less than a page. Whichever finds a page, paging through a text's matches
     gives each matching book once, in id order: with a walk of 4 a word in every title is
     found by the walk and the rarer ones by the index; with 1000 the walk finds them too."""
     monkeypatch.setattr(book_read_side, "TITLE_WALK_BOOKS", walk)
@@ -117,7 +120,9 @@ async def test_title_search_pages_are_the_same_whether_the_walk_or_the_index_fin
     ]
     ids = [await create_book(container, title) for title in titles]
     queries = container.book_queries()
-    for word in ("common", "mid", "RARE", "none"):
+    # Phrases too: the index, keyed on titles without their spaces, also finds "commonmid"
+    # in "Common Mid"; only the exact condition tells them apart.
+    for word in ("common", "mid", "RARE", "none", "common mid", "commonmid", "n m", "mid  rare"):
         expected = [
             i for i, title in zip(ids, titles, strict=True) if word.lower() in title.lower()
         ]
@@ -131,3 +136,21 @@ async def test_title_search_pages_are_the_same_whether_the_walk_or_the_index_fin
                 break
             after = page.items[-1].id
         assert seen == expected, word
+
+
+async def test_the_title_index_answers_the_coarse_condition_of_a_title_search(
+    container: Container,
+) -> None:
+    """The coarse condition is only worth having if PostgreSQL can answer it from the index
+    of migration 0007: its expression must be the index's, to the letter. (Seq scans are
+    turned off so that the planner shows whether it could use the index at all.)"""
+    if not container.settings().database_url.startswith("postgresql"):
+        pytest.skip("the trigram index is PostgreSQL's; SQLite scans")
+    coarse = select(books.c.id).where(contains_ignoring_case_and_spaces(books.c.title, "pattern"))
+    async with container.engine().connect() as connection:
+        await connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        sql = coarse.params(pattern="%seaofthefox%").compile(
+            dialect=connection.dialect, compile_kwargs={"literal_binds": True}
+        )
+        plan = await connection.exec_driver_sql(f"EXPLAIN {sql}")
+        assert "ix_books_title_without_spaces_trgm" in "\n".join(row[0] for row in plan)

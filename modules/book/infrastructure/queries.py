@@ -28,7 +28,12 @@ from modules.book.application.queries import AuthorName, BookFilter, BookView
 from modules.book.infrastructure.tables import book_authors, books
 from modules.shared.application.paging import Page, encode_cursor
 from modules.shared.infrastructure.read_database import ReadDatabase
-from modules.shared.infrastructure.sql import containing, contains_ignoring_case
+from modules.shared.infrastructure.sql import (
+    containing,
+    contains_ignoring_case,
+    contains_ignoring_case_and_spaces,
+    without_spaces,
+)
 
 # Author's published view. Not one of Book's tables: it hangs on a MetaData of its own,
 # so nothing of Book's creates, migrates or writes it.
@@ -92,7 +97,14 @@ def _title_page(*, after: bool) -> Select[Any]:
     is exactly what `ORDER BY id LIMIT n` over all matches would return.
     """
     walk = select(books.c.id, books.c.title).order_by(books.c.id).limit(bindparam("walk"))
-    matches = select(books.c.id).where(contains_ignoring_case(books.c.title, "title_pattern"))
+    matches = select(books.c.id).where(
+        # The index holds titles without their spaces, so its trigrams span words: "sea of
+        # the fox" asks for "aof", "fth", "efo", which few titles hold, not for " of",
+        # "the", "he ", which most do. It finds a few more titles than match; the exact
+        # condition drops them.
+        contains_ignoring_case_and_spaces(books.c.title, "title_pattern_without_spaces"),
+        contains_ignoring_case(books.c.title, "title_pattern"),
+    )
     if after:
         walk = walk.where(books.c.id > bindparam("after_id"))
         matches = matches.where(books.c.id > bindparam("after_id"))
@@ -175,10 +187,12 @@ class SqlBookQueries:
             title=bool(book_filter.title),
             author=book_filter.author_id is not None,
         )
+        title_pattern = containing(book_filter.title) if book_filter.title else None
         parameters = {
             "limit": limit + 1,  # one more than asked: is there a next page?
             "after_id": after_id,
-            "title_pattern": containing(book_filter.title) if book_filter.title else None,
+            "title_pattern": title_pattern,
+            "title_pattern_without_spaces": title_pattern and without_spaces(title_pattern),
             "author_id": book_filter.author_id,
             "walk": TITLE_WALK_BOOKS,
         }

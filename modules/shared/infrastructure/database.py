@@ -131,7 +131,7 @@ async def ensure_schema_is_current(
 
 
 # Indexes that only migrations know: PostgreSQL trigram indexes for substring search
-# (migration 0005). Autogenerate and the schema-vs-mapping test leave them alone.
+# (migrations 0005, 0007). Autogenerate and the schema-vs-mapping test leave them alone.
 MIGRATION_ONLY_INDEX_SUFFIX = "_trgm"
 
 
