@@ -61,14 +61,19 @@ async def _differences_and_tables(url: str) -> tuple[list[object], set[str]]:
         await engine.dispose()
 
 
-async def _trigram_indexes(url: str) -> set[str]:
+async def _trigram_indexes(url: str) -> dict[str, list[str] | None]:
+    """Each trigram index's name and storage options."""
     engine = create_async_engine(url)
     try:
         async with engine.connect() as connection:
             rows = await connection.execute(
-                text("SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%gin_trgm_ops%'")
+                text(
+                    "SELECT indexname, reloptions FROM pg_indexes"
+                    " JOIN pg_class ON pg_class.relname = indexname"
+                    " WHERE indexdef LIKE '%gin_trgm_ops%'"
+                )
             )
-            return {row.indexname for row in rows}
+            return {row.indexname: row.reloptions for row in rows}
     finally:
         await engine.dispose()
 
@@ -81,10 +86,11 @@ def test_migrations_match_the_mapping_and_walk_down_and_up(empty_database: str) 
     assert tables == set(metadata.tables)
 
     if empty_database.startswith("postgresql"):
+        # Updated in place (migration 0008): no pending list for every search to read.
         assert asyncio.run(_trigram_indexes(empty_database)) == {
-            "ix_books_title_without_spaces_trgm",
-            "ix_authors_first_name_trgm",
-            "ix_authors_last_name_trgm",
+            "ix_books_title_without_spaces_trgm": ["fastupdate=off"],
+            "ix_authors_first_name_trgm": ["fastupdate=off"],
+            "ix_authors_last_name_trgm": ["fastupdate=off"],
         }
 
     command.downgrade(config, "base")
