@@ -22,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 # uses the index reads the whole list: after 10,000 books written, a rare-phrase search
 # cost PostgreSQL 8.5 ms instead of 3, and the write that overflows the list pays for the
 # merge. A catalogue is read far more than written: each insert updates the index itself
-# (75 us more per book, measured), and searches stay as fast as the index is.
+# (65 us more per book, measured), and searches stay as fast as the index is.
 INDEXES = (
     "ix_books_title_without_spaces_trgm",
     "ix_authors_first_name_trgm",
