@@ -92,6 +92,12 @@ def test_migrations_match_the_mapping_and_walk_down_and_up(empty_database: str) 
             "ix_authors_first_name_trgm": ["fastupdate=off"],
             "ix_authors_last_name_trgm": ["fastupdate=off"],
         }
+        command.downgrade(config, "0006")  # before 0007 and 0008: the index they replaced
+        assert asyncio.run(_trigram_indexes(empty_database)) == {
+            "ix_books_title_trgm": None,
+            "ix_authors_first_name_trgm": None,
+            "ix_authors_last_name_trgm": None,
+        }
 
     command.downgrade(config, "base")
     _, tables = asyncio.run(_differences_and_tables(empty_database))
