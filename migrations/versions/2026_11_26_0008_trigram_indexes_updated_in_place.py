@@ -2,7 +2,7 @@
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-11-25 23:35:00
+Create Date: 2026-11-25 23:45:00
 """
 
 from __future__ import annotations
