@@ -204,6 +204,20 @@ async def load(dsn: str, catalogue: Catalogue) -> None:
             )
             for index in gin_indexes:
                 await connection.execute(f'DROP INDEX "{index["indexname"]}"')
+            # Likewise the titles' suffixes (migration 0009): its trigger would add some
+            # twenty rows to a B-tree for every book copied. The trigger is held back
+            # during the copy, and the table made again from all the titles afterwards,
+            # its key built once over them.
+            suffix_key = await connection.fetchrow(
+                "SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint"
+                " WHERE conrelid = to_regclass('book_title_suffixes') AND contype = 'p'"
+            )
+            if suffix_key:
+                await connection.execute("ALTER TABLE books DISABLE TRIGGER USER")
+                await connection.execute("TRUNCATE book_title_suffixes")
+                await connection.execute(
+                    f'ALTER TABLE book_title_suffixes DROP CONSTRAINT "{suffix_key["conname"]}"'
+                )
             await connection.copy_records_to_table(
                 "authors",
                 records=catalogue.authors,
@@ -226,6 +240,16 @@ async def load(dsn: str, catalogue: Catalogue) -> None:
             )
             for index in gin_indexes:
                 await connection.execute(index["indexdef"])
+            if suffix_key:
+                await connection.execute(
+                    "INSERT INTO book_title_suffixes (suffix, book_id)"
+                    " SELECT suffix, books.id FROM books, title_suffixes(books.title) AS suffix"
+                )
+                await connection.execute(
+                    f'ALTER TABLE book_title_suffixes ADD CONSTRAINT "{suffix_key["conname"]}"'
+                    f" {suffix_key['definition']}"
+                )
+                await connection.execute("ALTER TABLE books ENABLE TRIGGER USER")
         await connection.execute("VACUUM ANALYZE")
     finally:
         await connection.close()

@@ -83,15 +83,25 @@ def test_migrations_match_the_mapping_and_walk_down_and_up(empty_database: str) 
     command.upgrade(config, "head")
     differences, tables = asyncio.run(_differences_and_tables(empty_database))
     assert differences == []
-    assert tables == set(metadata.tables)
+    on_postgresql = empty_database.startswith("postgresql")
+    # The titles' suffixes are PostgreSQL's search index, kept by a trigger (0009).
+    assert tables == set(metadata.tables) | ({"book_title_suffixes"} if on_postgresql else set())
 
-    if empty_database.startswith("postgresql"):
+    if on_postgresql:
         # Updated in place (migration 0008): no pending list for every search to read.
+        # The title's trigram index gave way to the suffixes (0009).
+        assert asyncio.run(_trigram_indexes(empty_database)) == {
+            "ix_authors_first_name_trgm": ["fastupdate=off"],
+            "ix_authors_last_name_trgm": ["fastupdate=off"],
+        }
+        command.downgrade(config, "0008")
         assert asyncio.run(_trigram_indexes(empty_database)) == {
             "ix_books_title_without_spaces_trgm": ["fastupdate=off"],
             "ix_authors_first_name_trgm": ["fastupdate=off"],
             "ix_authors_last_name_trgm": ["fastupdate=off"],
         }
+        _, tables = asyncio.run(_differences_and_tables(empty_database))
+        assert tables == set(metadata.tables)
         command.downgrade(config, "0006")  # before 0007 and 0008: the index they replaced
         assert asyncio.run(_trigram_indexes(empty_database)) == {
             "ix_books_title_trgm": None,

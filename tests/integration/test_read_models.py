@@ -6,11 +6,13 @@ from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy import text
 
 import modules.book.infrastructure.queries as book_read_side
 from modules.author.application.queries import AuthorFilter
 from modules.author.application.use_cases.update_author import UpdateAuthorCommand
 from modules.book.application.queries import BookFilter
+from modules.book.application.use_cases.update_book import UpdateBookCommand
 from modules.container import Container
 from modules.shared.infrastructure.read_database import AsyncpgReadDatabase
 from tests.integration.helpers import create_author, create_book, statements_run
@@ -121,8 +123,8 @@ async def test_title_search_pages_are_the_same_whether_the_walk_or_the_index_fin
     ]
     ids = [await create_book(container, title) for title in titles]
     queries = container.book_queries()
-    # Phrases too: the index, keyed on titles without their spaces, also finds "commonmid"
-    # in "Common Mid"; only the exact condition tells them apart.
+    # Phrases too, with single and double spaces, and a text no title holds but that
+    # would be in "Common Mid" without its space.
     for word in ("common", "mid", "RARE", "none", "common mid", "commonmid", "n m", "mid  rare"):
         expected = [
             i for i, title in zip(ids, titles, strict=True) if word.lower() in title.lower()
@@ -139,23 +141,35 @@ async def test_title_search_pages_are_the_same_whether_the_walk_or_the_index_fin
         assert seen == expected, word
 
 
-async def test_the_title_index_answers_the_title_searchs_coarse_condition(
+async def test_the_suffix_index_answers_a_title_search_in_the_plan_the_service_ends_with(
     container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The coarse condition is only worth having if PostgreSQL answers it from the index of
-    migration 0007, and for that the SQL the read side sends must name the index's
-    expression to the letter. The search runs as the service runs it; its plan is taken on
-    the same connection, with the same arguments, seq scans turned off so that a tiny test
-    table still shows whether the index can be used at all."""
+    """The suffix index (migration 0009) is only worth having if PostgreSQL reads it, and
+    it must read it in the generic plan too: after five runs of a prepared statement
+    PostgreSQL may plan it once for any text, and a range built from a parameter must
+    still be a range of the index. The search runs as the service runs it; its plan is
+    taken on the same connection, with the same arguments, generic, with seq scans turned
+    off so that a tiny test table still shows whether the index can be used at all."""
     if not container.settings().database_url.startswith("postgresql"):
-        pytest.skip("the trigram index is PostgreSQL's; SQLite scans")
+        pytest.skip("the suffix index is PostgreSQL's; SQLite scans")
+    monkeypatch.setattr(book_read_side, "TITLE_WALK_BOOKS", 1)  # the walk finds nothing
     await create_book(container, "The Sea of the Fox")
+    await create_book(container, "Another Book")
     plans: list[str] = []
 
     async def fetch_and_explain(pool: asyncpg.Pool, sql: str, arguments: list[Any]) -> Any:
         async with pool.acquire() as connection, connection.transaction():
             await connection.execute("SET LOCAL enable_seqscan = off")
-            plan = await connection.fetch(f"EXPLAIN {sql}", *arguments)
+            await connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            await connection.execute(f"PREPARE search AS {sql}")
+            literals = [  # EXECUTE takes no parameters
+                await connection.fetchval(
+                    "SELECT quote_nullable($1::text)", None if argument is None else str(argument)
+                )
+                for argument in arguments
+            ]
+            plan = await connection.fetch(f"EXPLAIN EXECUTE search({', '.join(literals)})")
+            await connection.execute("DEALLOCATE search")
             plans.append("\n".join(row[0] for row in plan))
             return await connection.fetch(sql, *arguments)
 
@@ -165,4 +179,101 @@ async def test_the_title_index_answers_the_title_searchs_coarse_condition(
     )
     assert [book.title for book in page.items] == ["The Sea of the Fox"]
     assert len(plans) == 1
-    assert "ix_books_title_without_spaces_trgm" in plans[0], plans[0]
+    plan = plans[0]
+    assert "$4" in plan, plan  # generic: planned for any text
+    assert "pk_book_title_suffixes" in plan, plan
+    assert "Index Cond: ((suffix >= " in plan, plan  # a range of the index, not a read of all
+
+
+async def _suffixes_kept(container: Container) -> set[tuple[str, int]]:
+    async with container.engine().connect() as connection:
+        rows = await connection.execute(text("SELECT suffix, book_id FROM book_title_suffixes"))
+        return {(suffix, book_id) for suffix, book_id in rows}
+
+
+def _suffixes_of(title: str, book_id: int) -> set[tuple[str, int]]:
+    lowered = title.lower()  # the same as PostgreSQL's lower() for these titles
+    return {
+        (lowered[start:][: book_read_side.TITLE_SUFFIX_LENGTH], book_id)
+        for start in range(len(lowered))
+    }
+
+
+async def test_the_suffix_index_follows_every_write_of_a_title(container: Container) -> None:
+    """Migration 0009's trigger keeps exactly the suffixes of the titles there are: of a
+    new book, of a renamed book's new title (the old ones go), none of a deleted book's;
+    other changes leave them alone. Written through the units of work, as the service
+    writes. The suffixes are cut to TITLE_SUFFIX_LENGTH, the length the read side assumes."""
+    if not container.settings().database_url.startswith("postgresql"):
+        pytest.skip("the suffix index is PostgreSQL's")
+    long_title = "The Remarkably Long Title of a Book That Goes On"
+    kept = await create_book(container, long_title)
+    renamed = await create_book(container, "Old Name")
+    deleted = await create_book(container, "Gone Soon")
+    assert await _suffixes_kept(container) == (
+        _suffixes_of(long_title, kept)
+        | _suffixes_of("Old Name", renamed)
+        | _suffixes_of("Gone Soon", deleted)
+    )
+    await container.update_book()(UpdateBookCommand(book_id=renamed, title="New Name"))
+    await container.update_book()(UpdateBookCommand(book_id=kept, pages=321))
+    await container.delete_book()(deleted)
+    assert await _suffixes_kept(container) == (
+        _suffixes_of(long_title, kept) | _suffixes_of("New Name", renamed)
+    )
+
+
+async def test_a_renamed_book_is_found_by_its_new_title_and_a_deleted_one_not_at_all(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(book_read_side, "TITLE_WALK_BOOKS", 1)  # ask the index, where there is one
+    renamed = await create_book(container, "Old Name")
+    deleted = await create_book(container, "Old Stone")
+    await container.update_book()(UpdateBookCommand(book_id=renamed, title="New Name"))
+    await container.delete_book()(deleted)
+    queries = container.book_queries()
+
+    async def found(text: str) -> list[int]:
+        page = await queries.list(BookFilter(title=text), after_id=None, limit=10)
+        return [book.id for book in page.items]
+
+    assert await found("new name") == [renamed]
+    assert await found("old") == []
+    assert await found("name") == [renamed]
+
+
+@pytest.mark.parametrize("walk", [1, 1000])
+async def test_a_title_is_found_as_it_is_written_whatever_its_letters_and_length(
+    container: Container, monkeypatch: pytest.MonkeyPatch, walk: int
+) -> None:
+    """The text is lowered by the database, as the titles are: Python's lower() makes two
+    characters of "İ" and a final "ς" of "Σ", and such a title was not found by its own
+    text. A text longer than the index's suffixes is looked up by its beginning and then
+    checked whole; one of spaces only is a text like any other."""
+    monkeypatch.setattr(book_read_side, "TITLE_WALK_BOOKS", walk)
+    beginning = "A Title Long Enough To Outgrow The Suffixes"
+    assert len(beginning) > book_read_side.TITLE_SUFFIX_LENGTH
+    titles = [
+        "İSTANBUL ΟΔΟΣ",
+        f"{beginning}, Part One",
+        f"{beginning}, Part Two",
+        "Two  Spaces",
+        "One Space",
+    ]
+    for title in titles:
+        await create_book(container, title)
+    queries = container.book_queries()
+
+    async def found(text: str) -> list[str]:
+        page = await queries.list(BookFilter(title=text), after_id=None, limit=10)
+        return [book.title for book in page.items]
+
+    assert await found("İSTANBUL ΟΔΟΣ") == ["İSTANBUL ΟΔΟΣ"]
+    assert await found(f"{beginning}, Part Two") == [f"{beginning}, Part Two"]
+    assert await found(f"{beginning.lower()}, part") == [
+        f"{beginning}, Part One",
+        f"{beginning}, Part Two",
+    ]
+    assert await found("  ") == ["Two  Spaces"]
+    assert await found("ne s") == ["One Space"]
+    assert await found(" space") == ["Two  Spaces", "One Space"]

@@ -130,14 +130,18 @@ async def ensure_schema_is_current(
         )
 
 
-# Indexes that only migrations know: PostgreSQL trigram indexes for substring search
-# (migrations 0005, 0007). Autogenerate and the schema-vs-mapping test leave them alone.
+# What only migrations know, on PostgreSQL: the trigram indexes for substring search
+# (migrations 0005, 0007) and the titles' suffixes, a table its trigger keeps (0009).
+# Autogenerate and the schema-vs-mapping test leave them alone.
 MIGRATION_ONLY_INDEX_SUFFIX = "_trgm"
+MIGRATION_ONLY_TABLES = frozenset({"book_title_suffixes"})
 
 
 def include_in_autogenerate(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
+    if type_ == "table":
+        return name not in MIGRATION_ONLY_TABLES
     return not (
         type_ == "index" and name is not None and name.endswith(MIGRATION_ONLY_INDEX_SUFFIX)
     )

@@ -38,6 +38,8 @@ class DatabaseUnavailable(Exception):
 class ReadDatabase:
     """Runs the read side's SELECTs; each row comes back as a tuple-like sequence."""
 
+    dialect: str  # "postgresql", "sqlite": for a statement that only one of them can run
+
     def __init__(self) -> None:
         # Called with the SQL of each statement that bypasses the engine (whose own events
         # and echo see the rest): DB_ECHO logging, the statement-count tests.
@@ -56,6 +58,7 @@ class EngineReadDatabase(ReadDatabase):
     def __init__(self, engine: AsyncEngine) -> None:
         super().__init__()
         self._engine = engine
+        self.dialect = engine.dialect.name
 
     async def rows(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Rows:
         async with self._engine.connect() as connection:
@@ -130,6 +133,7 @@ class AsyncpgReadDatabase(ReadDatabase):
         self._pool_size = pool_size
         self._pool_timeout = pool_timeout
         self._statement_timeout = statement_timeout
+        self.dialect = "postgresql"
         self._dialect = PGDialect_asyncpg()
         self._compiled: dict[int, tuple[Select[Any], _Compiled]] = {}
         self._pool: asyncpg.Pool | None = None
