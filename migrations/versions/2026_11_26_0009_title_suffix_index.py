@@ -68,8 +68,16 @@ TITLE_TRIGRAMS = (
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
         return  # SQLite reads its books in order, as it always did
+    # A search's range ends with U+10FFFF, the last code point, which only UTF-8 (the
+    # default) can hold: refuse here rather than fail every title search later.
+    encoding = bind.exec_driver_sql(
+        "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()"
+    ).scalar()
+    if encoding != "UTF8":
+        raise RuntimeError(f"the title search needs a UTF8 database; this one is {encoding}")
     # No book may be written between the copy of the existing titles and the trigger that
     # takes over: the lock holds writers back (readers go on) until the migration commits.
     # At a million books the copy and the key's build take about a minute.
