@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alembic import op
+from alembic import context, op
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -34,20 +34,28 @@ depends_on: str | Sequence[str] | None = None
 # the title's trigram index (0007).
 SUFFIX_LENGTH = 32
 
+# lower() may lengthen a text (under an ICU collation "İ" becomes "i" and a combining
+# dot): the suffixes are those of the lowered title, counted in its own characters. Both
+# functions keep the migration's search_path, not that of whichever session writes books.
 SUFFIXES_FUNCTION = f"""
 CREATE FUNCTION title_suffixes(title text) RETURNS SETOF text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT DISTINCT left(substr(lower(title), start), {SUFFIX_LENGTH})
-    FROM generate_series(1, length(title)) AS start
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT AS $$
+    SELECT DISTINCT left(substr(lowered.title, start), {SUFFIX_LENGTH})
+    FROM (SELECT lower(title) AS title) AS lowered,
+         generate_series(1, length(lowered.title)) AS start
 $$
 """
 
 # OLD.id for the rows to delete, NEW.id for those to add: ids never change, but the
-# trigger does not need to know that.
+# trigger does not need to know that. TRUNCATE fires no row trigger: it has its own.
 TRIGGER_FUNCTION = """
 CREATE FUNCTION book_title_suffixes_follow_books() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        TRUNCATE book_title_suffixes;
+        RETURN NULL;
+    END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         DELETE FROM book_title_suffixes
         WHERE book_id = OLD.id AND suffix IN (SELECT title_suffixes(OLD.title));
@@ -72,15 +80,19 @@ def upgrade() -> None:
     if bind.dialect.name != "postgresql":
         return  # SQLite reads its books in order, as it always did
     # A search's range ends with U+10FFFF, the last code point, which only UTF-8 (the
-    # default) can hold: refuse here rather than fail every title search later.
-    encoding = bind.exec_driver_sql(
-        "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()"
-    ).scalar()
-    if encoding != "UTF8":
-        raise RuntimeError(f"the title search needs a UTF8 database; this one is {encoding}")
+    # default) can hold: refuse here rather than fail every title search later. (Not in
+    # offline mode, `alembic upgrade --sql`, which has no database to ask.)
+    if not context.is_offline_mode():
+        encoding = bind.exec_driver_sql(
+            "SELECT pg_encoding_to_char(encoding) FROM pg_database"
+            " WHERE datname = current_database()"
+        ).scalar()
+        if encoding != "UTF8":
+            raise RuntimeError(f"the title search needs a UTF8 database; this one is {encoding}")
     # No book may be written between the copy of the existing titles and the trigger that
     # takes over: the lock holds writers back (readers go on) until the migration commits.
-    # At a million books the copy and the key's build take about a minute.
+    # At a million books the copy and the key's build take about a minute. The last step,
+    # dropping the trigram index, holds readers back too, for the moment to commit.
     op.execute("LOCK TABLE books IN SHARE ROW EXCLUSIVE MODE")
     op.execute(
         "CREATE TABLE book_title_suffixes"
@@ -99,8 +111,12 @@ def upgrade() -> None:
     )
     op.execute(
         "CREATE TRIGGER books_title_suffixes"
-        " AFTER INSERT OR DELETE OR UPDATE OF title ON books"
+        " AFTER INSERT OR DELETE OR UPDATE OF title, id ON books"
         " FOR EACH ROW EXECUTE FUNCTION book_title_suffixes_follow_books()"
+    )
+    op.execute(
+        "CREATE TRIGGER books_title_suffixes_truncate AFTER TRUNCATE ON books"
+        " FOR EACH STATEMENT EXECUTE FUNCTION book_title_suffixes_follow_books()"
     )
     op.execute("DROP INDEX IF EXISTS ix_books_title_without_spaces_trgm")
 
@@ -109,6 +125,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(TITLE_TRIGRAMS)
+    op.execute("DROP TRIGGER IF EXISTS books_title_suffixes_truncate ON books")
     op.execute("DROP TRIGGER books_title_suffixes ON books")
     op.execute("DROP FUNCTION book_title_suffixes_follow_books()")
     op.execute("DROP TABLE book_title_suffixes")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import asyncpg
@@ -118,13 +119,14 @@ async def test_title_search_pages_are_the_same_whether_the_walk_or_the_index_fin
     found by the walk and the rarer ones by the index; with 1000 the walk finds them too."""
     monkeypatch.setattr(book_read_side, "TITLE_WALK_BOOKS", walk)
     titles = [
-        " ".join(["Common", "Mid" if i % 3 == 0 else "", "Rare" if i % 7 == 0 else ""])
+        " ".join(["Common", "Mid" if i % 3 == 0 else "", "Rare Rare" if i % 7 == 0 else ""])
         for i in range(24)
     ]
     ids = [await create_book(container, title) for title in titles]
     queries = container.book_queries()
     # Phrases too, with single and double spaces, and a text no title holds but that
-    # would be in "Common Mid" without its space.
+    # would be in "Common Mid" without its space. "rare" is twice in its titles: the index
+    # has two suffixes of one title for it, and the page must still count books.
     for word in ("common", "mid", "RARE", "none", "common mid", "commonmid", "n m", "mid  rare"):
         expected = [
             i for i, title in zip(ids, titles, strict=True) if word.lower() in title.lower()
@@ -180,7 +182,7 @@ async def test_the_suffix_index_answers_a_title_search_in_the_plan_the_service_e
     assert [book.title for book in page.items] == ["The Sea of the Fox"]
     assert len(plans) == 1
     plan = plans[0]
-    assert "$4" in plan, plan  # generic: planned for any text
+    assert re.search(r"\$\d", plan), plan  # generic: planned for any text
     assert "pk_book_title_suffixes" in plan, plan
     assert "Index Cond: ((suffix >= " in plan, plan  # a range of the index, not a read of all
 
@@ -200,10 +202,11 @@ def _suffixes_of(title: str, book_id: int) -> set[tuple[str, int]]:
 
 
 async def test_the_suffix_index_follows_every_write_of_a_title(container: Container) -> None:
-    """Migration 0009's trigger keeps exactly the suffixes of the titles there are: of a
+    """Migration 0009's triggers keep exactly the suffixes of the titles there are: of a
     new book, of a renamed book's new title (the old ones go), none of a deleted book's;
     other changes leave them alone. Written through the units of work, as the service
-    writes. The suffixes are cut to TITLE_SUFFIX_LENGTH, the length the read side assumes."""
+    writes; then a changed id and TRUNCATE, as a hand at the database might. The suffixes
+    are cut to TITLE_SUFFIX_LENGTH, the length the read side assumes."""
     if not container.settings().database_url.startswith("postgresql"):
         pytest.skip("the suffix index is PostgreSQL's")
     long_title = "The Remarkably Long Title of a Book That Goes On"
@@ -221,6 +224,17 @@ async def test_the_suffix_index_follows_every_write_of_a_title(container: Contai
     assert await _suffixes_kept(container) == (
         _suffixes_of(long_title, kept) | _suffixes_of("New Name", renamed)
     )
+    # Writes no code of ours makes, but a hand at the database might.
+    async with container.engine().begin() as connection:
+        await connection.execute(
+            text("UPDATE books SET id = :new WHERE id = :old"), {"new": renamed + 1, "old": renamed}
+        )
+    assert await _suffixes_kept(container) == (
+        _suffixes_of(long_title, kept) | _suffixes_of("New Name", renamed + 1)
+    )
+    async with container.engine().begin() as connection:
+        await connection.execute(text("TRUNCATE books CASCADE"))
+    assert await _suffixes_kept(container) == set()
 
 
 async def test_a_renamed_book_is_found_by_its_new_title_and_a_deleted_one_not_at_all(

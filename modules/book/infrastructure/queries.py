@@ -24,6 +24,8 @@ from sqlalchemy import (
     bindparam,
     func,
     literal_column,
+    not_,
+    or_,
     select,
     union_all,
 )
@@ -119,10 +121,11 @@ def _title_page(*, after: bool, suffix_index: bool) -> Select[Any]:
     must then be sorted: quick for a rare text, but a common word matches 1 % of a million
     books. PostgreSQL cannot tell which case it is in (it estimated 95 matches for a word
     with 11,609) and often picks the wrong one. So the statement does both, in order: it
-    walks TITLE_WALK_BOOKS books and, only if they hold less than a page, asks the index
-    (the MATERIALIZED fence keeps the planner from turning that back into a walk of the
-    whole table). The walk's matches are the first ones after the cursor, so either way
-    the page is exactly what `ORDER BY id LIMIT n` over all matches would return.
+    walks TITLE_WALK_BOOKS books and, only if they hold less than a page and are not the
+    last books there are, asks the index (the MATERIALIZED fence keeps the planner from
+    turning that back into a walk of the whole table). The walk's matches are the first
+    ones after the cursor, so either way the page is exactly what `ORDER BY id LIMIT n`
+    over all matches would return.
 
     The index, on PostgreSQL (`suffix_index`), is the titles' suffixes: one range scan
     reads the ids of the titles holding the text, and nothing else; then only the books
@@ -152,8 +155,20 @@ def _title_page(*, after: bool, suffix_index: bool) -> Select[Any]:
         .cte("walked")
     )
     walk_found = select(func.count()).select_from(walked).scalar_subquery()
+    # A walk that could read fewer books than it may has come to the last book: its
+    # matches are all there are, and the last pages of a common word's search need no
+    # index. The books are counted by their key alone, and only when the walk found less
+    # than a page: PostgreSQL runs such a subquery when it first needs its value.
+    walk_reach = select(books.c.id).order_by(books.c.id).limit(bindparam("walk"))
+    if after:
+        walk_reach = walk_reach.where(books.c.id > bindparam("after_id"))
+    walk_read = select(func.count()).select_from(walk_reach.subquery()).scalar_subquery()
+    answered = or_(walk_found >= bindparam("limit"), walk_read < bindparam("walk"))
+    walk_answers = (  # worked out once for the two places that ask
+        select(select(answered.label("answered")).cte("walk_answers").c.answered)
+    ).scalar_subquery()
     indexed = (
-        matches.where(walk_found < bindparam("limit"))  # the index is not read at all else
+        matches.where(not_(walk_answers))  # the index is not read at all else
         .cte("indexed")
         .prefix_with("MATERIALIZED")
     )
@@ -176,7 +191,7 @@ def _title_page(*, after: bool, suffix_index: bool) -> Select[Any]:
         first_indexed = select(indexed.c.id).order_by(indexed.c.id)
     first_indexed_cte = first_indexed.limit(bindparam("limit")).cte("first_indexed")
     chosen = union_all(
-        select(walked.c.id).where(walk_found >= bindparam("limit")),
+        select(walked.c.id).where(walk_answers),
         select(first_indexed_cte.c.id),
     ).subquery("chosen")
     return (
