@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from modules.author.infrastructure.tables import author_inbox
 from modules.book.domain.book import Book
@@ -244,6 +244,62 @@ async def test_6b_in_order_delivery_gives_the_same_state(make_container: MakeCon
     await container.add_author_to_book()(book_id, author_id)  # v4: added again
     await drain(container)
     assert await listed_books(container, author_id) == [book_id]
+
+
+async def test_6c_a_handler_that_waited_for_the_authors_lock_sees_what_the_holder_did(
+    make_container: MakeContainer,
+) -> None:
+    """Handlers of one author's events queue on the author's row lock. On PostgreSQL a
+    statement that waits for a lock still reads the rows it joins as they were when it
+    began, so the link to the book must be read after the lock is taken: else the removal
+    queued behind the addition sees no link, its own insert of one collides with the
+    addition's, and the removal is lost. Both wait behind a lock held here, then go in
+    turn: the addition first, as it queued first."""
+    container = await make_container(event_inline_delivery=False)
+    if not container.settings().database_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one writer at a time (BEGIN IMMEDIATE): nothing interleaves")
+    author_id = await create_author(container)
+    book_id = await create_book(container, "Raced")
+    await container.add_author_to_book()(book_id, author_id)  # book v2: added
+    await container.remove_author_from_book()(book_id, author_id)  # book v3: removed
+    entries = await container.outbox().claim(book_outbox, limit=10)
+    events = [container.outbox().serializer.load(e.event_type, e.payload) for e in entries]
+    added = next(e for e in events if isinstance(e, AuthorAddedToBook))
+    removed = next(e for e in events if isinstance(e, AuthorRemovedFromBook))
+    bus = container.event_bus()
+
+    async def waiting_for_a_lock() -> int:
+        async with container.engine().connect() as connection:
+            return int(
+                await connection.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                )
+                or 0
+            )
+
+    async def until_waiting(n: int) -> None:
+        for _ in range(500):
+            if await waiting_for_a_lock() >= n:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"{n} deliveries never waited for the author's lock")
+
+    async with container.engine().connect() as holder:
+        transaction = await holder.begin()
+        await holder.execute(
+            text("SELECT id FROM authors WHERE id = :id FOR UPDATE"), {"id": author_id}
+        )
+        adding = asyncio.create_task(bus.deliver(added))
+        await until_waiting(1)
+        removing = asyncio.create_task(bus.deliver(removed))
+        await until_waiting(2)
+        await transaction.commit()
+    await asyncio.gather(adding, removing)
+
+    assert await listed_books(container, author_id) == []  # added, then removed
 
 
 async def test_the_background_relay_delivers_what_inline_delivery_did_not(

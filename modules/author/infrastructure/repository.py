@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from modules.author.domain.author import Author, AuthorBook
 from modules.author.infrastructure.tables import authors
@@ -27,8 +27,10 @@ class SqlAlchemyAuthorRepository:
             select(Author)
             .where(authors.c.id == author_id)
             .with_for_update(of=authors)
-            # One statement: the link is joined (FOR UPDATE locks the author row only).
-            .options(joinedload(Author.books.and_(AuthorBook.book_id == book_id)))  # type: ignore[attr-defined]
+            # The link in a statement of its own, once the lock is ours: a statement that
+            # waited for the lock reads the rows it joins as they were when it began, and
+            # would miss a link the handler before it committed.
+            .options(selectinload(Author.books.and_(AuthorBook.book_id == book_id)))  # type: ignore[attr-defined]
         )
         author = (await self._session.execute(statement)).unique().scalar_one_or_none()
         if author is not None:
