@@ -81,15 +81,6 @@ async def _trigram_indexes(url: str) -> dict[str, list[str] | None]:
 _A_BOOK = "INSERT INTO books VALUES (1, 'It', '9780306406157', 10, 100, 2000, 1)"
 
 
-async def _execute(url: str, statement: str) -> None:
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
 async def _rows(url: str, query: str) -> set[tuple[object, ...]]:
     engine = create_async_engine(url)
     try:
@@ -124,13 +115,13 @@ def test_migrations_match_the_mapping_and_walk_down_and_up(empty_database: str) 
         _, tables = asyncio.run(_differences_and_tables(empty_database))
         assert tables == set(metadata.tables)
         # 0009 copies the titles already there into the suffix table.
-        asyncio.run(_execute(empty_database, _A_BOOK))
+        asyncio.run(_admin(empty_database, _A_BOOK))
         command.upgrade(config, "0009")
         assert asyncio.run(_rows(empty_database, "SELECT suffix FROM book_title_suffixes")) == {
             ("it",),
             ("t",),
         }
-        asyncio.run(_execute(empty_database, "DELETE FROM books"))
+        asyncio.run(_admin(empty_database, "DELETE FROM books"))
         command.downgrade(config, "0008")
         command.downgrade(config, "0006")  # before 0007 and 0008: the index they replaced
         assert asyncio.run(_trigram_indexes(empty_database)) == {
