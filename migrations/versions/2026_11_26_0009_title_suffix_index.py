@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alembic import context, op
+from alembic import op
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -76,19 +76,23 @@ TITLE_TRIGRAMS = (
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
+    if op.get_bind().dialect.name != "postgresql":
         return  # SQLite reads its books in order, as it always did
     # A search's range ends with U+10FFFF, the last code point, which only UTF-8 (the
-    # default) can hold: refuse here rather than fail every title search later. (Not in
-    # offline mode, `alembic upgrade --sql`, which has no database to ask.)
-    if not context.is_offline_mode():
-        encoding = bind.exec_driver_sql(
-            "SELECT pg_encoding_to_char(encoding) FROM pg_database"
-            " WHERE datname = current_database()"
-        ).scalar()
-        if encoding != "UTF8":
-            raise RuntimeError(f"the title search needs a UTF8 database; this one is {encoding}")
+    # default) can hold: refuse here rather than fail every title search later. In SQL,
+    # so that `alembic upgrade --sql` writes the check into its script too.
+    op.execute(
+        """
+        DO $$
+        BEGIN
+            IF pg_encoding_to_char((SELECT encoding FROM pg_database
+                                    WHERE datname = current_database())) <> 'UTF8' THEN
+                RAISE EXCEPTION 'the title search needs a UTF8 database';
+            END IF;
+        END
+        $$
+        """
+    )
     # No book may be written between the copy of the existing titles and the trigger that
     # takes over: the lock holds writers back (readers go on) until the migration commits.
     # At a million books the copy and the key's build take about a minute. The last step,
@@ -125,7 +129,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(TITLE_TRIGRAMS)
-    op.execute("DROP TRIGGER IF EXISTS books_title_suffixes_truncate ON books")
+    op.execute("DROP TRIGGER books_title_suffixes_truncate ON books")
     op.execute("DROP TRIGGER books_title_suffixes ON books")
     op.execute("DROP FUNCTION book_title_suffixes_follow_books()")
     op.execute("DROP TABLE book_title_suffixes")

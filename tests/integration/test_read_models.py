@@ -143,20 +143,12 @@ async def test_title_search_pages_are_the_same_whether_the_walk_or_the_index_fin
         assert seen == expected, word
 
 
-async def test_the_suffix_index_answers_a_title_search_in_the_plan_the_service_ends_with(
-    container: Container, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The suffix index (migration 0009) is only worth having if PostgreSQL reads it, and
-    it must read it in the generic plan too: after five runs of a prepared statement
-    PostgreSQL may plan it once for any text, and a range built from a parameter must
-    still be a range of the index. The search runs as the service runs it; its plan is
-    taken on the same connection, with the same arguments, generic, with seq scans turned
-    off so that a tiny test table still shows whether the index can be used at all."""
-    if not container.settings().database_url.startswith("postgresql"):
-        pytest.skip("the suffix index is PostgreSQL's; SQLite scans")
-    monkeypatch.setattr(book_read_side, "TITLE_WALK_BOOKS", 1)  # the walk finds nothing
-    await create_book(container, "The Sea of the Fox")
-    await create_book(container, "Another Book")
+def _explain_each_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, each read of the read side is also run under EXPLAIN ANALYZE, in its
+    generic plan (the one PostgreSQL may settle on after five runs of a prepared
+    statement), on the same connection with the same arguments, seq scans turned off so
+    that a tiny test table still shows whether an index can be used at all. The plans
+    are returned in the list, in order."""
     plans: list[str] = []
 
     async def fetch_and_explain(pool: asyncpg.Pool, sql: str, arguments: list[Any]) -> Any:
@@ -170,21 +162,68 @@ async def test_the_suffix_index_answers_a_title_search_in_the_plan_the_service_e
                 )
                 for argument in arguments
             ]
-            plan = await connection.fetch(f"EXPLAIN EXECUTE search({', '.join(literals)})")
+            plan = await connection.fetch(
+                f"EXPLAIN (ANALYZE, COSTS OFF) EXECUTE search({', '.join(literals)})"
+            )
             await connection.execute("DEALLOCATE search")
             plans.append("\n".join(row[0] for row in plan))
             return await connection.fetch(sql, *arguments)
 
     monkeypatch.setattr(AsyncpgReadDatabase, "_fetch", staticmethod(fetch_and_explain))
+    return plans
+
+
+# The suffix index read as a range whose bounds come from the statement's parameter: the
+# generic plan, and the index used as an index (not read whole with a filter).
+_SUFFIX_RANGE_OF_A_PARAMETER = re.compile(
+    r"on pk_book_title_suffixes.*\n.*Index Cond: \(\(suffix >= \"left\"\(lower\(\(\$\d+\)"
+)
+
+
+async def test_the_suffix_index_answers_a_title_search_in_the_plan_the_service_ends_with(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The suffix index (migration 0009) is only worth having if PostgreSQL reads it, and
+    it must read it in the generic plan too: a range built from a parameter must still be
+    a range of the index."""
+    if not container.settings().database_url.startswith("postgresql"):
+        pytest.skip("the suffix index is PostgreSQL's; SQLite scans")
+    monkeypatch.setattr(book_read_side, "TITLE_WALK_BOOKS", 1)  # the walk finds nothing
+    await create_book(container, "The Sea of the Fox")
+    await create_book(container, "Another Book")
+    plans = _explain_each_read(monkeypatch)
     page = await container.book_queries().list(
         BookFilter(title="sea of the fox"), after_id=None, limit=20
     )
     assert [book.title for book in page.items] == ["The Sea of the Fox"]
     assert len(plans) == 1
-    plan = plans[0]
-    assert re.search(r"\$\d", plan), plan  # generic: planned for any text
-    assert "pk_book_title_suffixes" in plan, plan
-    assert "Index Cond: ((suffix >= " in plan, plan  # a range of the index, not a read of all
+    assert _SUFFIX_RANGE_OF_A_PARAMETER.search(plans[0]), plans[0]
+    assert "(never executed)" not in plans[0].split("pk_book_title_suffixes")[1].split("\n")[0]
+
+
+async def test_a_walk_that_reaches_the_last_book_answers_without_the_index(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Near the end of the catalogue the walk has fewer books to read than it may, and may
+    find less than a page even of a common word; it has then seen every book after the
+    cursor, and the index, which would read every suffix starting with the text, is not
+    read at all."""
+    if not container.settings().database_url.startswith("postgresql"):
+        pytest.skip("the suffix index is PostgreSQL's; SQLite scans")
+    monkeypatch.setattr(book_read_side, "TITLE_WALK_BOOKS", 5)
+    ids = [await create_book(container, f"The Book {n}") for n in range(7)]
+    plans = _explain_each_read(monkeypatch)
+    queries = container.book_queries()
+    middle = await queries.list(BookFilter(title="book"), after_id=ids[0], limit=3)
+    end = await queries.list(BookFilter(title="book"), after_id=ids[3], limit=3)
+    assert [book.id for book in middle.items] == ids[1:4]
+    assert [book.id for book in end.items] == ids[4:]
+    assert middle.next_cursor is not None and end.next_cursor is None
+    # A page of 3 asks for 4 (is there a next one?). A walk of 5 from ids[0] finds 4: a
+    # page, no index. From ids[3] it reads the three books left and finds less than a page.
+    for plan in plans:
+        index_line = plan.split("pk_book_title_suffixes")[1].split("\n")[0]
+        assert "(never executed)" in index_line, plan
 
 
 async def _suffixes_kept(container: Container) -> set[tuple[str, int]]:
