@@ -157,12 +157,10 @@ def _title_page(*, after: bool, suffix_index: bool) -> Select[Any]:
     walk_found = select(func.count()).select_from(walked).scalar_subquery()
     # A walk that could read fewer books than it may has come to the last book: its
     # matches are all there are, and the last pages of a common word's search need no
-    # index. The books are counted by their key alone, and only when the walk found less
+    # index. The walk's books are counted by their key alone, and only when it found less
     # than a page: PostgreSQL runs such a subquery when it first needs its value.
-    walk_reach = select(books.c.id).order_by(books.c.id).limit(bindparam("walk"))
-    if after:
-        walk_reach = walk_reach.where(books.c.id > bindparam("after_id"))
-    walk_read = select(func.count()).select_from(walk_reach.subquery()).scalar_subquery()
+    walk_reach = walk.with_only_columns(books.c.id).subquery()
+    walk_read = select(func.count()).select_from(walk_reach).scalar_subquery()
     answered = or_(walk_found >= bindparam("limit"), walk_read < bindparam("walk"))
     walk_answers = (  # worked out once for the two places that ask
         select(select(answered.label("answered")).cte("walk_answers").c.answered)
