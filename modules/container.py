@@ -26,6 +26,9 @@ from modules.author.infrastructure.mapping import start_author_mappers
 from modules.author.infrastructure.queries import SqlAuthorDirectory, SqlAuthorQueries
 from modules.author.infrastructure.tables import author_outbox
 from modules.author.infrastructure.unit_of_work import SqlAlchemyAuthorUnitOfWork
+from modules.book.application.event_handlers.when_author_deleted_remove_them_from_their_books import (  # noqa: E501
+    WhenAuthorDeletedRemoveThemFromTheirBooks,
+)
 from modules.book.application.use_cases.add_author_to_book import AddAuthorToBook
 from modules.book.application.use_cases.create_book import CreateBook
 from modules.book.application.use_cases.delete_book import DeleteBook
@@ -176,6 +179,7 @@ class Container(containers.DeclarativeContainer):
     delete_book = providers.Factory(DeleteBook, uow=book_uow)
     add_author_to_book = providers.Factory(AddAuthorToBook, uow=book_uow, authors=author_directory)
     remove_author_from_book = providers.Factory(RemoveAuthorFromBook, uow=book_uow)
+    when_author_deleted = providers.Factory(WhenAuthorDeletedRemoveThemFromTheirBooks, uow=book_uow)
 
 
 def start_mappers() -> None:
@@ -186,8 +190,9 @@ def start_mappers() -> None:
 def subscribe_event_handlers(container: Container, *, consumer: bool = False) -> None:
     """Who reacts to which event, in this process.
 
-    Book's events reach Author's handlers here unless EVENT_HANDLERS=broker, where the
-    `consume-events` process (consumer=True) runs them from the stream instead. With a
+    Book's events reach Author's handlers, and Author's AuthorDeleted reaches Book's, here
+    unless EVENT_HANDLERS=broker, where the `consume-events` process (consumer=True) runs
+    them from the stream instead. With a
     broker, a server also publishes every event to it. A handler is built per event, from
     the container, so a test's `override` of a handler or a unit of work takes effect."""
     settings: Settings = container.settings()
@@ -204,6 +209,7 @@ def subscribe_event_handlers(container: Container, *, consumer: bool = False) ->
             (AuthorAddedToBook, container.when_author_added_to_book),
             (AuthorRemovedFromBook, container.when_author_removed_from_book),
             (BookDeleted, container.when_book_deleted),
+            (AuthorDeleted, container.when_author_deleted),
         ):
             bus.subscribe(event_type, per_event(provider), name=provider.cls.name)
     if settings.event_broker_url and not consumer:

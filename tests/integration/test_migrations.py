@@ -92,6 +92,8 @@ async def _rows(url: str, query: str) -> set[tuple[object, ...]]:
 
 def test_migrations_match_the_mapping_and_walk_down_and_up(empty_database: str) -> None:
     config = _config(empty_database)
+    command.upgrade(config, "0009")  # the steps below walk around it, whatever comes later
+    _, tables_at_0009 = asyncio.run(_differences_and_tables(empty_database))
     command.upgrade(config, "head")
     differences, tables = asyncio.run(_differences_and_tables(empty_database))
     assert differences == []
@@ -113,7 +115,7 @@ def test_migrations_match_the_mapping_and_walk_down_and_up(empty_database: str) 
             "ix_authors_last_name_trgm": ["fastupdate=off"],
         }
         _, tables = asyncio.run(_differences_and_tables(empty_database))
-        assert tables == set(metadata.tables)
+        assert tables == tables_at_0009 - {"book_title_suffixes"}
         # 0009 copies the titles already there into the suffix table.
         asyncio.run(_admin(empty_database, _A_BOOK))
         command.upgrade(config, "0009")

@@ -2,8 +2,8 @@
 
 Layers: domain <- application <- infrastructure / presentation; the composition root
 (modules/container.py, app.py) is the only place that knows every context's adapters.
-Contexts: Book knows nothing of Author; Author may read Book's published language
-(modules.book.domain.events) and nothing else of Book.
+Contexts: each may read another's published language (modules.<context>.domain.events:
+the events it publishes) and nothing else of it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,10 @@ import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 MODULES_DIR = PROJECT_DIR / "modules"
-CONTEXTS = ("book", "author")
+# Every package under modules/ with a domain of its own, but the shared kernel.
+CONTEXTS = tuple(
+    sorted(p.name for p in MODULES_DIR.iterdir() if (p / "domain").is_dir() and p.name != "shared")
+)
 LAYERS = ("domain", "application", "infrastructure", "presentation")
 FRAMEWORKS = frozenset(
     {
@@ -35,7 +38,10 @@ FRAMEWORKS = frozenset(
         "httpx2",
     }
 )
-BOOK_PUBLISHED_LANGUAGE = "modules.book.domain.events"
+
+
+def published_language(context: str) -> str:
+    return f"modules.{context}.domain.events"
 
 
 @dataclass(frozen=True)
@@ -151,7 +157,8 @@ def test_the_rules_look_at_the_real_code() -> None:
     files = python_files()
     assert len(files) > 40
     targets = {i.target for i in all_imports(files)}
-    assert any(is_within(t, BOOK_PUBLISHED_LANGUAGE) for t in targets)
+    assert set(CONTEXTS) >= {"book", "author"}
+    assert any(is_within(t, published_language("book")) for t in targets)
     assert any(is_within(t, "sqlalchemy") for t in targets)
     assert any(is_within(t, "modules.shared.domain") for t in targets)
 
@@ -215,29 +222,41 @@ def test_application_layers_import_no_web_or_orm_framework() -> None:
 # --- contexts ----------------------------------------------------------------------------
 
 
-def test_book_knows_nothing_of_author() -> None:
-    violations = [
-        str(imp)
-        for imp in all_imports()
-        if is_within(imp.module, "modules.book") and is_within(imp.target, "modules.author")
-    ]
+def _cross_context_violation(imp: Import) -> str | None:
+    context, _ = context_and_layer(imp.module)
+    for other in CONTEXTS:
+        if (
+            context in CONTEXTS
+            and other != context
+            and is_within(imp.target, f"modules.{other}")
+            and not is_within(imp.target, published_language(other))
+        ):
+            return f"{imp}: {context} may import only {other}'s published language"
+    return None
+
+
+def test_contexts_meet_only_through_each_others_published_language() -> None:
+    violations = [v for imp in all_imports() if (v := _cross_context_violation(imp))]
     assert violations == []
 
 
-def test_author_imports_only_books_published_language() -> None:
-    violations = [
-        str(imp)
-        for imp in all_imports()
-        if is_within(imp.module, "modules.author")
-        and is_within(imp.target, "modules.book")
-        and not is_within(imp.target, BOOK_PUBLISHED_LANGUAGE)
+def test_the_context_rule_catches_a_planted_violation() -> None:
+    source = (
+        "from modules.author.domain.events import AuthorDeleted\n"
+        "from modules.author.domain.author import Author\n"
+    )
+    planted = imports_in(source, "modules.book.application.x", "x.py")
+    violations = [v for imp in planted if (v := _cross_context_violation(imp))]
+    assert violations == [
+        "x.py:2 imports modules.author.domain.author.Author: "
+        "book may import only author's published language"
     ]
-    assert violations == []
 
 
-def test_books_published_language_depends_only_on_the_shared_kernel() -> None:
-    # If Book's events imported Book's internals, Author would get them through the back door.
-    path = MODULES_DIR / "book" / "domain" / "events.py"
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_a_published_language_depends_only_on_the_shared_kernel(context: str) -> None:
+    # If a context's events imported its internals, others would get them through the back door.
+    path = MODULES_DIR / context / "domain" / "events.py"
     targets = [i.target for i in all_imports([path]) if i.target.startswith("modules.")]
     assert targets, "events.py should at least build on the shared DomainEvent"
     assert all(is_within(t, "modules.shared.domain") for t in targets), targets

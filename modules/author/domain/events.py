@@ -1,4 +1,5 @@
-"""What Author tells the world (nothing subscribes yet; recorded for symmetry and audit)."""
+"""What Author tells the world. This module is Author's published language: other contexts
+may import these events (and nothing else from Author) to react to them."""
 
 from __future__ import annotations
 

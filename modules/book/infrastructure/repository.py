@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from modules.book.domain.book import Book
 from modules.book.domain.value_objects import Isbn
-from modules.book.infrastructure.tables import books
+from modules.book.infrastructure.tables import book_authors, books
 
 
 class SqlAlchemyBookRepository:
@@ -28,6 +28,10 @@ class SqlAlchemyBookRepository:
 
     async def remove(self, book: Book) -> None:
         await self._session.delete(book)
+
+    async def ids_naming(self, author_id: int) -> list[int]:
+        statement = select(book_authors.c.book_id).where(book_authors.c.author_id == author_id)
+        return list((await self._session.scalars(statement.order_by(book_authors.c.book_id))).all())
 
     async def isbn_taken(self, isbn: Isbn, *, except_book_id: int | None = None) -> bool:
         condition = books.c.isbn == isbn.value

@@ -33,5 +33,12 @@ book_authors = Table(
     Column("position", Integer, nullable=False),
 )
 
+# Authors Book has heard were deleted (AuthorDeleted): a book may never name them again.
+book_deleted_authors = Table(
+    "book_deleted_authors",
+    metadata,
+    Column("author_id", BigInteger, primary_key=True, autoincrement=False),
+)
+
 # Events Book records, written in the same transaction as the change (transactional outbox).
 book_outbox = outbox_table("book_outbox", metadata)

@@ -30,7 +30,8 @@ async def apply_to_author_once(
         if await uow.inbox.already_processed(event_id, handler):
             return
         if author is None:
-            logger.warning("event %s names author %s, who no longer exists", event_id, author_id)
+            # Deleted meanwhile: Book takes them off its books when it hears of it (ADR 0001).
+            logger.info("event %s names author %s, who no longer exists", event_id, author_id)
         else:
             change(author)
         uow.inbox.record(event_id, handler)

@@ -20,6 +20,10 @@ class AddAuthorToBook:
         if not await self._authors.existing([author_id]):
             raise AuthorNotFound(author_id)
         async with self._uow as uow:
+            # An author deleted since the check above may have reached Book already; the
+            # lock this takes keeps that news from arriving before we commit (ADR 0001).
+            if await uow.deleted_authors.among([author_id]):
+                raise AuthorNotFound(author_id)
             # The row lock (FOR UPDATE; BEGIN IMMEDIATE on SQLite) queues concurrent
             # changes of one book instead of failing all but one of them.
             book = await uow.books.get(book_id, for_update=True)

@@ -38,6 +38,10 @@ class CreateBook:
                 raise UnknownAuthors(unknown)
 
         async with self._uow as uow:
+            # As in AddAuthorToBook: authors deleted since the check above (ADR 0001).
+            deleted = await uow.deleted_authors.among(command.author_ids)
+            if deleted:
+                raise UnknownAuthors([a for a in dict.fromkeys(command.author_ids) if a in deleted])
             if await uow.books.isbn_taken(isbn):
                 raise DuplicateIsbn(isbn.value)
             book = Book.create(
