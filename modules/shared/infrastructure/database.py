@@ -96,6 +96,29 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
+# SQLSTATEs that mean "the database cannot serve now", not "this statement is wrong":
+# connection exceptions (08), insufficient resources such as too many connections (53),
+# operator intervention - shutting down, starting up, statement timeout (57) - and a
+# server that became read-only (25006, a standby after a failover).
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
+_READ_ONLY_SQLSTATE = "25006"
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """Whether the error, or one it was raised from, says the database is away."""
+    seen: BaseException | None = error
+    for _ in range(10):  # SQLAlchemy's error, the driver adapter's, the driver's own
+        if seen is None:
+            return False
+        sqlstate = getattr(seen, "sqlstate", None) or getattr(seen, "pgcode", None)
+        if isinstance(sqlstate, str) and (
+            sqlstate.startswith(_UNAVAILABLE_SQLSTATE_CLASSES) or sqlstate == _READ_ONLY_SQLSTATE
+        ):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
 class SchemaOutOfDate(RuntimeError):
     pass
 

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from modules.shared.infrastructure.database import APPLICATION_NAME
+from modules.shared.infrastructure.database import APPLICATION_NAME, is_database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +170,10 @@ class AsyncpgReadDatabase(ReadDatabase):
                 self._turns.release()
         except _UNAVAILABLE as error:
             raise DatabaseUnavailable(type(error).__name__) from error
+        except asyncpg.PostgresError as error:
+            if is_database_unavailable(error):  # too many connections, read-only, ...
+                raise DatabaseUnavailable(type(error).__name__) from error
+            raise
 
     @staticmethod
     async def _fetch(pool: asyncpg.Pool, sql: str, arguments: list[Any]) -> Rows:

@@ -22,6 +22,7 @@ from modules.shared.domain.errors import (
     VersionMismatch,
 )
 from modules.shared.domain.identity import IdGenerationUnavailable
+from modules.shared.infrastructure.database import is_database_unavailable
 from modules.shared.infrastructure.read_database import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
@@ -202,8 +203,10 @@ async def _database_unavailable(request: Request, error: Exception) -> ProblemRe
 
 async def _database_error(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, sa_exc.DBAPIError)
-    if error.connection_invalidated or isinstance(
-        error, (sa_exc.OperationalError, sa_exc.InterfaceError)
+    if (
+        error.connection_invalidated
+        or isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError))
+        or is_database_unavailable(error)
     ):
         return await _database_unavailable(request, error)
     return await _unexpected(request, error)
