@@ -196,7 +196,6 @@ async def _storm_try(client: AsyncClient, i: int) -> str | None:
 # then left for the restart, as if it had died right after each commit.
 DELIVERY = {
     "as-usual": {},
-    "never": {"event_inline_delivery": "false", "outbox_relay_enabled": "false"},
 }
 
 

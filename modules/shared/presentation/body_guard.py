@@ -7,10 +7,15 @@ as a puzzling 422.)
 * a Content-Length over the limit is refused at once (413), and a streamed body is cut
   off as soon as it passes the limit;
 * a non-empty body whose Content-Type is not JSON is refused (415).
+
+A refusal first reads and discards what the client is still sending, up to a bound: a
+connection closed with unread bytes is reset by the kernel, and the answer in flight
+with it (a lingering close, done here because the ASGI server closes at once).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from starlette.exceptions import HTTPException
@@ -23,6 +28,29 @@ from modules.shared.presentation.problems import (
     status_slug,
     status_title,
 )
+
+# How much of a refused body is read and dropped so that the answer arrives; a client that
+# sends more, or more slowly, is cut off and may see a reset instead.
+DISCARD_MAX_BYTES = 64 * 1024 * 1024
+DISCARD_MAX_SECONDS = 10.0
+
+
+async def _discard_rest(receive: Receive, headers: dict[bytes, bytes]) -> None:
+    if headers.get(b"expect", b"").lower() == b"100-continue":
+        return  # the client waits for our word before it sends the body: it never will
+    discarded = 0
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DISCARD_MAX_SECONDS
+    while discarded <= DISCARD_MAX_BYTES:
+        try:
+            message = await asyncio.wait_for(receive(), timeout=deadline - loop.time())
+        except TimeoutError:
+            return
+        if message["type"] != "http.request":
+            return  # the client went away
+        discarded += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def _is_json(content_type: bytes) -> bool:
@@ -42,10 +70,13 @@ class RequestBodyGuard:
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            if declared.isdigit():
+                await _discard_rest(receive, headers)
             await _refuse(scope, send, 413, TOO_LARGE_DETAIL)
             return
         has_body = (declared is not None and declared != b"0") or b"transfer-encoding" in headers
         if has_body and not _is_json(headers.get(b"content-type", b"")):
+            await _discard_rest(receive, headers)
             await _refuse(
                 scope,
                 send,
@@ -65,6 +96,8 @@ class RequestBodyGuard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    if message.get("more_body", False):
+                        await _discard_rest(receive, headers)
                     # Raised inside the route's body read: the problem handlers answer 413.
                     raise HTTPException(413, TOO_LARGE_DETAIL)
             return message
