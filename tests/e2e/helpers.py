@@ -36,6 +36,8 @@ def context_operations() -> list[tuple[str, str]]:
 def list_paths() -> list[str]:
     """The paged collections: GET endpoints without a path parameter."""
     return [path for method, path in context_operations() if method == "get" and "{" not in path]
+
+
 ID_RE = re.compile(r"^[1-9][0-9]{0,18}$")
 
 # What must never reach a client: stack traces, SQL, driver or ORM names.
