@@ -16,7 +16,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from modules.contexts import CONTEXTS
-from modules.platform.context import BoundedContext
+from modules.platform.bounded_context import BoundedContext
 from modules.shared.application.event_bus import InProcessEventBus
 from modules.shared.domain.events import DomainEvent
 from modules.shared.infrastructure.database import WRITE_INTENT, create_engine

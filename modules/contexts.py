@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from modules.author.context import CONTEXT as AUTHOR
 from modules.book.context import CONTEXT as BOOK
-from modules.platform.context import BoundedContext
+from modules.platform.bounded_context import BoundedContext
 
 CONTEXTS: tuple[BoundedContext, ...] = (AUTHOR, BOOK)

@@ -23,7 +23,7 @@ from modules.author.infrastructure.tables import author_outbox
 from modules.author.infrastructure.unit_of_work import SqlAlchemyAuthorUnitOfWork
 from modules.author.presentation.router import router
 from modules.book.domain.events import AuthorAddedToBook, AuthorRemovedFromBook, BookDeleted
-from modules.platform.context import BoundedContext, Subscription
+from modules.platform.bounded_context import BoundedContext, Subscription
 
 
 class AuthorProviders(containers.DeclarativeContainer):

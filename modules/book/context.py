@@ -19,7 +19,7 @@ from modules.book.infrastructure.queries import SqlBookQueries
 from modules.book.infrastructure.tables import book_outbox
 from modules.book.infrastructure.unit_of_work import SqlAlchemyBookUnitOfWork
 from modules.book.presentation.router import router
-from modules.platform.context import BoundedContext, Subscription
+from modules.platform.bounded_context import BoundedContext, Subscription
 
 
 class BookProviders(containers.DeclarativeContainer):
