@@ -33,7 +33,7 @@ from modules.shared.infrastructure.settings import Settings
 from modules.shared.infrastructure.worker_ids import LeasedIdGenerator, WorkerIdLease
 
 # What `build_container` returns: the platform's providers and every context's, by name.
-Container = containers.DynamicContainer
+Container = containers.Container
 
 
 def _read_engine(engine: AsyncEngine) -> AsyncEngine:
@@ -186,7 +186,7 @@ def subscribe_event_handlers(
     settings: Settings = container.settings()
     bus = container.event_bus()
 
-    def per_event(provider: providers.Factory[Any]) -> Callable[[Any], Awaitable[None]]:
+    def per_event(provider: providers.Provider[Any]) -> Callable[[Any], Awaitable[None]]:
         async def handle(event: Any) -> None:
             await provider()(event)
 
@@ -196,6 +196,7 @@ def subscribe_event_handlers(
         for context in contexts:
             for subscription in context.subscribes:
                 provider = container.providers[subscription.handler]
+                assert isinstance(provider, providers.Factory), subscription
                 bus.subscribe(subscription.event, per_event(provider), name=provider.cls.name)
     if settings.event_broker_url and not consumer:
         for event_type in outbox_tables(contexts):

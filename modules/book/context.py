@@ -8,6 +8,7 @@ from modules.author.domain.events import AuthorDeleted
 from modules.book.application.event_handlers.when_author_deleted_remove_them_from_their_books import (  # noqa: E501
     WhenAuthorDeletedRemoveThemFromTheirBooks,
 )
+from modules.book.application.ports import AuthorDirectory
 from modules.book.application.use_cases.add_author_to_book import AddAuthorToBook
 from modules.book.application.use_cases.create_book import CreateBook
 from modules.book.application.use_cases.delete_book import DeleteBook
@@ -24,7 +25,7 @@ from modules.platform.bounded_context import BoundedContext, Subscription
 
 class BookProviders(containers.DeclarativeContainer):
     platform = providers.DependenciesContainer()
-    author_directory = providers.Dependency()  # Book's AuthorDirectory port, exported by Author
+    author_directory: providers.Dependency[AuthorDirectory] = providers.Dependency()  # by Author
 
     book_uow = providers.Factory(
         SqlAlchemyBookUnitOfWork,
