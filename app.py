@@ -27,6 +27,7 @@ from modules.shared.infrastructure.observability import (
 )
 from modules.shared.infrastructure.settings import PROJECT_DIR, Settings, get_settings
 from modules.shared.presentation.body_guard import RequestBodyGuard
+from modules.shared.presentation.docs import install_docs
 from modules.shared.presentation.health import router as health_router
 from modules.shared.presentation.ops import router as ops_router
 from modules.shared.presentation.problems import (
@@ -124,8 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry=telemetry_config(settings),
         # Production may hide the docs: they describe every endpoint to anyone.
         openapi_url="/openapi.json" if settings.docs_enabled else None,
-        docs_url="/docs" if settings.docs_enabled else None,
-        redoc_url="/redoc" if settings.docs_enabled else None,
+        docs_url=None,  # install_docs serves /docs and /redoc without a CDN
+        redoc_url=None,
         generate_unique_id_function=operation_id,
     )
     app.state.container = container
@@ -159,6 +160,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(ops_router)
     _check_provided_names(app, container)
+    if settings.docs_enabled:
+        install_docs(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
