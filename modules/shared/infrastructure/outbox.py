@@ -355,8 +355,7 @@ class OutboxRelay:
         if not self._inline_delivery or not events:
             return
         pairs: list[tuple[OutboxEntry, DomainEvent | None]] = [
-            (OutboxEntry(self.store.table_of(e), e.event_id, e.type_name, "", 0), e)
-            for e in events
+            (OutboxEntry(self.store.table_of(e), e.event_id, e.type_name, "", 0), e) for e in events
         ]
         task = asyncio.create_task(self._deliver_events(pairs))
         self._in_flight.add(task)
