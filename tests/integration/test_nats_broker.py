@@ -17,9 +17,12 @@ from modules.shared.infrastructure.settings import Settings
 from tests.integration.helpers import create_author, create_book
 
 NATS_URL = os.environ.get("TEST_NATS_URL")
-pytestmark = pytest.mark.skipif(
-    not NATS_URL, reason="NATS tests skipped: set TEST_NATS_URL (e.g. nats://127.0.0.1:4222)"
-)
+pytestmark = [
+    pytest.mark.slow,  # a broker, and consumers that poll it
+    pytest.mark.skipif(
+        not NATS_URL, reason="NATS tests skipped: set TEST_NATS_URL (e.g. nats://127.0.0.1:4222)"
+    ),
+]
 
 
 @pytest.fixture
