@@ -5,8 +5,9 @@ They keep the promises the ports make and the SQL adapters keep: a unit of work 
 committed state, changes nothing until `commit`, and forgets what it did not commit; the
 aggregates it hands out are copies, so a change without a commit is lost as it would be;
 events are handed to the publisher only after the commit; the inbox and the books' ISBNs
-are unique, as the database's keys make them. Locks are not modelled: these tests run
-one unit of work at a time.
+are unique, as the database's keys make them. A commit ends the transaction: what the
+block does after it starts afresh. Locks are not modelled: these tests run one unit of
+work at a time, and the races the locks settle are tested on the real databases.
 """
 
 from __future__ import annotations
