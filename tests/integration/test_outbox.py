@@ -193,7 +193,7 @@ async def test_4b_a_handler_that_always_fails_is_dead_lettered_then_retried_afte
     assert (stats.pending, stats.dead) == (0, 1)
     [dead] = await store.dead_events()
     assert dead.attempts == 3
-    assert dead.event_type == "AuthorAddedToBook"
+    assert dead.event_type == "book.author_added.v1"
     assert "author handler bug #42" in (dead.last_error or "")
     book = await container.book_queries().get(book_id)  # the Book change stays
     assert book is not None and [a.id for a in book.authors] == [author_id]
