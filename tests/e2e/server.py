@@ -46,7 +46,7 @@ class ServerProcess:
         )
         self._wait_until_live()
 
-    def _wait_until_live(self, timeout: float = 60.0) -> None:
+    def _wait_until_live(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
