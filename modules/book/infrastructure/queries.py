@@ -224,30 +224,29 @@ def _page_statement(
 
 
 def _views(rows: Rows) -> list[BookView]:
-    """Rows ordered by book come back as one view per book."""
+    """Rows ordered by book come back as one view per book. The views are built with
+    positional arguments: keywords made this loop a third slower (docs/performance.md)."""
     views: list[BookView] = []
+    authors: list[AuthorName] = []
     for row in rows:
-        if not views or views[-1].id != row["id"]:
+        book_id = row["id"]
+        if not views or views[-1].id != book_id:
+            authors = []
             views.append(
                 BookView(
-                    id=row["id"],
-                    title=row["title"],
-                    isbn=row["isbn"],
-                    pages=row["pages"],
-                    price=row["price"],
-                    publication_year=row["publication_year"],
-                    authors=[],
-                    version=row["version"],
+                    book_id,
+                    row["title"],
+                    row["isbn"],
+                    row["pages"],
+                    row["price"],
+                    row["publication_year"],
+                    authors,
+                    row["version"],
                 )
             )
-        if row["author_id"] is not None:
-            views[-1].authors.append(
-                AuthorName(
-                    id=row["author_id"],
-                    first_name=row["author_first_name"],
-                    last_name=row["author_last_name"],
-                )
-            )
+        author_id = row["author_id"]
+        if author_id is not None:
+            authors.append(AuthorName(author_id, row["author_first_name"], row["author_last_name"]))
     return views
 
 
