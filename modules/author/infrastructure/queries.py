@@ -88,8 +88,8 @@ def _page_statement(*, after: bool, name: bool) -> Select[Any]:
 
 
 def _views(rows: Rows) -> list[AuthorView]:
-    """Rows ordered by author come back as one view per author. The views are built with
-    positional arguments: keywords made this loop a third slower (docs/performance.md)."""
+    """Rows ordered by author come back as one view per author. Built with positional
+    arguments: keyword calls of these frozen dataclasses cost more (docs/performance.md)."""
     views: list[AuthorView] = []
     books: list[AuthorBookView] = []
     for row in rows:

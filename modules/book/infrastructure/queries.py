@@ -224,8 +224,8 @@ def _page_statement(
 
 
 def _views(rows: Rows) -> list[BookView]:
-    """Rows ordered by book come back as one view per book. The views are built with
-    positional arguments: keywords made this loop a third slower (docs/performance.md)."""
+    """Rows ordered by book come back as one view per book. Built with positional
+    arguments: keyword calls of these frozen dataclasses cost more (docs/performance.md)."""
     views: list[BookView] = []
     authors: list[AuthorName] = []
     for row in rows:
