@@ -8,7 +8,6 @@ to that view - one round trip, with no knowledge of how Author stores its author
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -33,7 +32,7 @@ from sqlalchemy import (
 from modules.book.application.queries import AuthorName, BookFilter, BookView
 from modules.book.infrastructure.tables import book_authors, books
 from modules.shared.application.paging import Page, encode_cursor
-from modules.shared.infrastructure.read_database import ReadDatabase
+from modules.shared.infrastructure.read_database import ReadDatabase, Rows
 from modules.shared.infrastructure.sql import containing, contains_ignoring_case
 
 # Author's published view. Not one of Book's tables: it hangs on a MetaData of its own,
@@ -60,9 +59,10 @@ def _with_authors(page: Select[Any]) -> Select[Any]:
             chosen.c.price,
             chosen.c.publication_year,
             chosen.c.version,
-            author_names.c.id,
-            author_names.c.first_name,
-            author_names.c.last_name,
+            # Labelled: the rows are read by name, and the book has an `id` too.
+            author_names.c.id.label("author_id"),
+            author_names.c.first_name.label("author_first_name"),
+            author_names.c.last_name.label("author_last_name"),
         )
         .select_from(
             chosen.outerjoin(book_authors, book_authors.c.book_id == chosen.c.id).outerjoin(
@@ -223,16 +223,30 @@ def _page_statement(
     return _with_authors(page)
 
 
-def _views(rows: Sequence[Sequence[Any]]) -> list[BookView]:
-    """Rows ordered by book come back as one view per book."""
+def _views(rows: Rows) -> list[BookView]:
+    """Rows ordered by book come back as one view per book. Built with positional
+    arguments: keyword calls of these frozen dataclasses cost more (docs/performance.md)."""
     views: list[BookView] = []
     authors: list[AuthorName] = []
-    for book_id, title, isbn, pages, price, year, version, author_id, first, last in rows:
+    for row in rows:
+        book_id = row["id"]
         if not views or views[-1].id != book_id:
             authors = []
-            views.append(BookView(book_id, title, isbn, pages, price, year, authors, version))
+            views.append(
+                BookView(
+                    book_id,
+                    row["title"],
+                    row["isbn"],
+                    row["pages"],
+                    row["price"],
+                    row["publication_year"],
+                    authors,
+                    row["version"],
+                )
+            )
+        author_id = row["author_id"]
         if author_id is not None:
-            authors.append(AuthorName(author_id, first, last))
+            authors.append(AuthorName(author_id, row["author_first_name"], row["author_last_name"]))
     return views
 
 
