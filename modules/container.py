@@ -27,8 +27,9 @@ from modules.shared.infrastructure.nats_broker import (
     NatsEventConsumer,
     NatsEventPublisher,
 )
-from modules.shared.infrastructure.outbox import OutboxPolicy, OutboxRelay, OutboxStore
+from modules.shared.infrastructure.outbox import OutboxPolicy, OutboxStore
 from modules.shared.infrastructure.read_database import create_read_database
+from modules.shared.infrastructure.relay import OutboxRelay
 from modules.shared.infrastructure.settings import Settings
 from modules.shared.infrastructure.worker_ids import LeasedIdGenerator, WorkerIdLease
 

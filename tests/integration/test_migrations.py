@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from modules.container import PUBLISHED_EVENTS
 from modules.shared.infrastructure.database import include_in_autogenerate, metadata
-from modules.shared.infrastructure.outbox import EventSerializer
+from modules.shared.infrastructure.serializer import EventSerializer
 from modules.shared.infrastructure.settings import Settings
 from tests.conftest import BACKENDS, PROJECT_DIR, TEST_DATABASE_URL, _admin
 from tests.unit.test_event_type_names import STORED_PAYLOADS

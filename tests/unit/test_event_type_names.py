@@ -17,7 +17,7 @@ import pytest
 
 from modules.container import PUBLISHED_EVENTS
 from modules.shared.domain.events import TYPE_NAME, DomainEvent
-from modules.shared.infrastructure.outbox import EventSerializer
+from modules.shared.infrastructure.serializer import EventSerializer
 
 STORED_PAYLOADS = {
     "book.author_added.v1": (

@@ -28,8 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from modules.shared.infrastructure.clock import utcnow
 from modules.shared.infrastructure.database import WRITE_INTENT, metadata
-from modules.shared.infrastructure.outbox import utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from nats.js.errors import BadRequestError
 
 from modules.shared.application.event_bus import InProcessEventBus
 from modules.shared.domain.events import DomainEvent
-from modules.shared.infrastructure.outbox import EventSerializer
+from modules.shared.infrastructure.serializer import EventSerializer
 
 logger = logging.getLogger(__name__)
 

@@ -41,7 +41,8 @@ from prometheus_client import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from modules.shared.infrastructure.outbox import OutboxRelay, OutboxStats
+from modules.shared.infrastructure.outbox_admin import OutboxStats
+from modules.shared.infrastructure.relay import OutboxRelay
 from modules.shared.infrastructure.settings import Settings
 
 
