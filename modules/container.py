@@ -112,7 +112,10 @@ class Container(containers.DeclarativeContainer):
     leased_ids = providers.Singleton(LeasedIdGenerator, worker_id_lease)
     event_bus = providers.Singleton(InProcessEventBus)
     idempotency_store = providers.Singleton(
-        IdempotencyStore, engine, ttl_seconds=settings.provided.idempotency_key_ttl_seconds
+        IdempotencyStore,
+        engine,
+        ttl_seconds=settings.provided.idempotency_key_ttl_seconds,
+        lock_seconds=settings.provided.idempotency_lock_seconds,
     )
     outbox_policy = providers.Singleton(
         OutboxPolicy,
