@@ -55,7 +55,7 @@ class ServerProcess:
             self.stop()  # not left running after the test
             raise
 
-    def _wait_until_live(self, timeout: float = 60.0) -> None:  # a loaded machine is slow
+    def _wait_until_live(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

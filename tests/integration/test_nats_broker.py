@@ -12,7 +12,7 @@ import nats
 import pytest
 
 from modules.book.domain.events import AuthorAddedToBook
-from modules.container import Container, subscribe_event_handlers
+from modules.container import Container, build_container, subscribe_event_handlers
 from modules.shared.infrastructure.settings import Settings
 from tests.integration.helpers import create_author, create_book
 
@@ -71,9 +71,9 @@ async def run_consumer(container: Container, *, until=None, seconds: float = 10.
 async def test_the_relay_publishes_and_the_consumer_applies_each_event_once(
     broker_settings: Settings,
 ) -> None:
-    server = Container(settings=broker_settings)  # publishes; runs no handlers itself
+    server = build_container(broker_settings)  # publishes; runs no handlers itself
     subscribe_event_handlers(server)
-    consumer = Container(settings=broker_settings)  # what `manage.py consume-events` runs
+    consumer = build_container(broker_settings)  # what `manage.py consume-events` runs
     subscribe_event_handlers(consumer, consumer=True)
     try:
         author_id = await create_author(server)
@@ -112,7 +112,7 @@ async def test_the_relay_publishes_and_the_consumer_applies_each_event_once(
 
 async def test_a_redelivered_message_is_harmless(broker_settings: Settings) -> None:
     """JetStream redelivers when an ack is lost; the inbox turns the repeat into nothing."""
-    consumer = Container(settings=broker_settings)
+    consumer = build_container(broker_settings)
     subscribe_event_handlers(consumer, consumer=True)
     try:
         author_id = await create_author(consumer)
