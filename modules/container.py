@@ -89,7 +89,10 @@ class Platform(containers.DeclarativeContainer):
     leased_ids = providers.Singleton(LeasedIdGenerator, worker_id_lease)
     event_bus = providers.Singleton(InProcessEventBus)
     idempotency_store = providers.Singleton(
-        IdempotencyStore, engine, ttl_seconds=settings.provided.idempotency_key_ttl_seconds
+        IdempotencyStore,
+        engine,
+        ttl_seconds=settings.provided.idempotency_key_ttl_seconds,
+        lock_seconds=settings.provided.idempotency_lock_seconds,
     )
     outbox_policy = providers.Singleton(
         OutboxPolicy,

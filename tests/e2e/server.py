@@ -22,7 +22,10 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, database_url: str, log_path: Path, **settings: str) -> None:
+    def __init__(
+        self, database_url: str, log_path: Path, *, app: str | None = None, **settings: str
+    ) -> None:
+        """`app`: another ASGI app to serve ("module:attribute"), run by uvicorn itself."""
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         env = {
@@ -37,14 +40,21 @@ class ServerProcess:
         )
         env.update({k.upper(): v for k, v in settings.items()})
         self._log = log_path.open("ab")
+        command = ["manage.py", "serve"]
+        if app is not None:
+            command = ["-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(self.port)]
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "serve"],
+            [sys.executable, *command],
             cwd=PROJECT_DIR,
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        self._wait_until_live()
+        try:
+            self._wait_until_live()
+        except BaseException:
+            self.stop()  # not left running after the test
+            raise
 
     def _wait_until_live(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout

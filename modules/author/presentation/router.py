@@ -63,20 +63,14 @@ async def create_author(
     idempotency: Annotated[IdempotencyStore, provide("idempotency_store")],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    async def created() -> Response:
-        author_id = await create(CreateAuthorCommand(**body.model_dump()))
-        response = await _current(queries, author_id)
-        response.status_code = 201
-        response.headers["Location"] = f"/authors/{author_id}"
-        return response
-
     return await run_idempotently(
         request,
         header=idempotency_key,
         client=client,
         body=body,
         store=idempotency,
-        create=created,
+        create=lambda: create(CreateAuthorCommand(**body.model_dump())),
+        show=lambda author_id: _current(queries, author_id),
     )
 
 

@@ -70,20 +70,14 @@ async def create_book(
     """Creates a book; each listed author then lists it too. A duplicate ISBN (in either
     ISBN-10 or ISBN-13 form) is a 409; unknown author ids are a 422 that names them."""
 
-    async def created() -> Response:
-        book_id = await create(CreateBookCommand(**body.model_dump()))
-        response = await _current(queries, book_id)
-        response.status_code = 201
-        response.headers["Location"] = f"/books/{book_id}"
-        return response
-
     return await run_idempotently(
         request,
         header=idempotency_key,
         client=client,
         body=body,
         store=idempotency,
-        create=created,
+        create=lambda: create(CreateBookCommand(**body.model_dump())),
+        show=lambda book_id: _current(queries, book_id),
     )
 
 

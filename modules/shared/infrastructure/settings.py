@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     cors_allow_credentials: bool = False
     idempotency_key_ttl_seconds: int = Field(default=24 * 3600, ge=60, le=30 * 24 * 3600)
+    # A key claimed longer ago than this, with no outcome, belongs to a request that died:
+    # a retry may take it over. Keep it well above the longest request.
+    idempotency_lock_seconds: int = Field(default=60, ge=1, le=3600)
 
     # Events (transactional outbox): deliver right after the commit, waiting at most this
     # long before answering; a background relay delivers whatever is left.
