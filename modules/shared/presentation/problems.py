@@ -166,7 +166,7 @@ def _field_error(error: Any) -> dict[str, Any]:
         reason = error.get("ctx", {}).get("error", "cannot be decoded")
         return {
             "loc": ["body"],
-            "msg": f"the body is not valid JSON: {reason} (at character {offset})",
+            "msg": f"not valid JSON: {reason} (at character {offset})",
             "type": "json_invalid",
         }
     return {
