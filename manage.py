@@ -53,7 +53,7 @@ async def consume_events(settings: Settings) -> int:
     """Feed the event handlers from JetStream until SIGTERM or SIGINT."""
     import signal
 
-    from modules.container import Container, start_mappers, subscribe_event_handlers
+    from modules.container import build_container, start_mappers, subscribe_event_handlers
     from modules.shared.infrastructure.observability import configure_logging
 
     if not settings.event_broker_url:
@@ -61,7 +61,7 @@ async def consume_events(settings: Settings) -> int:
         return 2
     configure_logging(settings)
     start_mappers()
-    container = Container(settings=settings)
+    container = build_container(settings)
     subscribe_event_handlers(container, consumer=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -76,9 +76,9 @@ async def consume_events(settings: Settings) -> int:
 
 
 async def outbox(settings: Settings, action: str, event_id: int | None) -> int:
-    from modules.container import Container
+    from modules.container import build_container
 
-    container = Container(settings=settings)
+    container = build_container(settings)
     store = container.outbox()
     try:
         if action == "status":

@@ -45,7 +45,7 @@ class ServerProcess:
         )
         self._wait_until_live()
 
-    def _wait_until_live(self, timeout: float = 20.0) -> None:
+    def _wait_until_live(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

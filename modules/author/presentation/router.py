@@ -17,7 +17,7 @@ from modules.author.presentation.schemas import (
     AuthorOut,
     AuthorPatch,
 )
-from modules.container import Container, provide
+from modules.platform.http.dependencies import provide
 from modules.shared.application.paging import DEFAULT_LIMIT
 from modules.shared.infrastructure.idempotency import IdempotencyStore
 from modules.shared.presentation.conditional import (
@@ -41,7 +41,7 @@ from modules.shared.presentation.security import WriteClient
 
 router = APIRouter(prefix="/authors", tags=["authors"])
 
-Queries = Annotated[AuthorQueries, provide(Container.author_queries)]
+Queries = Annotated[AuthorQueries, provide("author_queries")]
 WRITE = (401, 403, 422, 503)
 
 
@@ -63,9 +63,9 @@ async def create_author(
     request: Request,
     body: AuthorCreate,
     client: WriteClient,
-    create: Annotated[CreateAuthor, provide(Container.create_author)],
+    create: Annotated[CreateAuthor, provide("create_author")],
     queries: Queries,
-    idempotency: Annotated[IdempotencyStore, provide(Container.idempotency_store)],
+    idempotency: Annotated[IdempotencyStore, provide("idempotency_store")],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     async def created() -> Response:
@@ -128,7 +128,7 @@ async def update_author(
     author_id: IdPath,
     body: AuthorPatch,
     _client: WriteClient,
-    update: Annotated[UpdateAuthor, provide(Container.update_author)],
+    update: Annotated[UpdateAuthor, provide("update_author")],
     queries: Queries,
     if_match: IfMatch,
 ) -> Response:
@@ -153,7 +153,7 @@ async def update_author(
 async def delete_author(
     author_id: IdPath,
     _client: WriteClient,
-    delete: Annotated[DeleteAuthor, provide(Container.delete_author)],
+    delete: Annotated[DeleteAuthor, provide("delete_author")],
     queries: Queries,
     if_match: IfMatch,
 ) -> None:

@@ -14,7 +14,7 @@ from modules.book.application.use_cases.remove_author_from_book import RemoveAut
 from modules.book.application.use_cases.update_book import UpdateBook, UpdateBookCommand
 from modules.book.domain.errors import BookNotFound
 from modules.book.presentation.schemas import BookCreate, BookListItem, BookOut, BookPatch
-from modules.container import Container, provide
+from modules.platform.http.dependencies import provide
 from modules.shared.application.paging import DEFAULT_LIMIT
 from modules.shared.infrastructure.idempotency import IdempotencyStore
 from modules.shared.presentation.conditional import (
@@ -39,7 +39,7 @@ from modules.shared.presentation.security import WriteClient
 
 router = APIRouter(prefix="/books", tags=["books"])
 
-Queries = Annotated[BookQueries, provide(Container.book_queries)]
+Queries = Annotated[BookQueries, provide("book_queries")]
 WRITE = (401, 403, 422, 503)
 
 
@@ -62,9 +62,9 @@ async def create_book(
     request: Request,
     body: BookCreate,
     client: WriteClient,
-    create: Annotated[CreateBook, provide(Container.create_book)],
+    create: Annotated[CreateBook, provide("create_book")],
     queries: Queries,
-    idempotency: Annotated[IdempotencyStore, provide(Container.idempotency_store)],
+    idempotency: Annotated[IdempotencyStore, provide("idempotency_store")],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Creates a book; each listed author then lists it too. A duplicate ISBN (in either
@@ -133,7 +133,7 @@ async def update_book(
     book_id: IdPath,
     body: BookPatch,
     _client: WriteClient,
-    update: Annotated[UpdateBook, provide(Container.update_book)],
+    update: Annotated[UpdateBook, provide("update_book")],
     queries: Queries,
     if_match: IfMatch,
 ) -> Response:
@@ -157,7 +157,7 @@ async def update_book(
 async def delete_book(
     book_id: IdPath,
     _client: WriteClient,
-    delete: Annotated[DeleteBook, provide(Container.delete_book)],
+    delete: Annotated[DeleteBook, provide("delete_book")],
     queries: Queries,
     if_match: IfMatch,
 ) -> None:
@@ -177,7 +177,7 @@ async def add_author(
     book_id: IdPath,
     author_id: IdPath,
     _client: WriteClient,
-    add: Annotated[AddAuthorToBook, provide(Container.add_author_to_book)],
+    add: Annotated[AddAuthorToBook, provide("add_author_to_book")],
     queries: Queries,
     if_match: IfMatch,
 ) -> Response:
@@ -198,7 +198,7 @@ async def remove_author(
     book_id: IdPath,
     author_id: IdPath,
     _client: WriteClient,
-    remove: Annotated[RemoveAuthorFromBook, provide(Container.remove_author_from_book)],
+    remove: Annotated[RemoveAuthorFromBook, provide("remove_author_from_book")],
     queries: Queries,
     if_match: IfMatch,
 ) -> Response:

@@ -1,8 +1,9 @@
 """Logs, metrics and traces: what operators see.
 
-* Logs: structlog, one JSON object per line (LOG_FORMAT=console for humans), with the
-  request id of the request being served. Uvicorn's, SQLAlchemy's and the app's own
-  stdlib loggers all go through the same formatter.
+* Logs: structlog, one JSON object per line in production and test, readable lines in
+  development (LOG_FORMAT overrides either), with the request id of the request being
+  served. Uvicorn's, SQLAlchemy's and the app's own stdlib loggers all go through the
+  same formatter.
 * Request ids: `X-Request-ID` is accepted (a UUID) or made, and returned on the response.
 * Metrics: Prometheus at /metrics - request counts and latency per route template, plus
   outbox lag, pending and dead events, and connection-pool use. Requests are counted by a
@@ -57,8 +58,9 @@ def configure_logging(settings: Settings) -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer: Any = (
-        structlog.dev.ConsoleRenderer()
-        if settings.log_format == "console"
+        # Colours only on a terminal: escape codes would litter a log file.
+        structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
+        if settings.log_renderer == "console"
         else structlog.processors.JSONRenderer()
     )
     structlog.configure(

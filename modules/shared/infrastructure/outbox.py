@@ -48,15 +48,25 @@ def _aware(moment: datetime) -> datetime:
 
 
 class EventSerializer:
-    """Domain events <-> (type name, JSON), for the event types the service knows."""
+    """Domain events <-> (type name, JSON), for the event types the service knows.
+
+    The name is the event's declared `type_name`, never its class name: it is stored in
+    the outbox and put on the broker's subject, so it must outlive refactorings."""
 
     def __init__(self, event_types: Iterable[type[DomainEvent]]) -> None:
-        self._types = {t.__name__: t for t in event_types}
+        self._types: dict[str, type[DomainEvent]] = {}
+        for event_type in event_types:
+            taken = self._types.setdefault(event_type.type_name, event_type)
+            if taken is not event_type:
+                raise ValueError(
+                    f"{event_type.__name__} and {taken.__name__} "
+                    f"share the type name {event_type.type_name}"
+                )
         self._adapters = {name: TypeAdapter(t) for name, t in self._types.items()}
 
     def name_of(self, event: DomainEvent) -> str:
-        name = type(event).__name__
-        if name not in self._types:
+        name = event.type_name
+        if self._types.get(name) is not type(event):
             raise LookupError(f"event type {name} is not registered with the serializer")
         return name
 
@@ -64,6 +74,8 @@ class EventSerializer:
         return self._adapters[self.name_of(event)].dump_json(event).decode()
 
     def load(self, name: str, payload: str) -> DomainEvent:
+        if name not in self._adapters:
+            raise LookupError(f"unknown event type {name}")
         return self._adapters[name].validate_json(payload)  # type: ignore[no-any-return]
 
 
@@ -343,8 +355,7 @@ class OutboxRelay:
         if not self._inline_delivery or not events:
             return
         pairs: list[tuple[OutboxEntry, DomainEvent | None]] = [
-            (OutboxEntry(self.store.table_of(e), e.event_id, type(e).__name__, "", 0), e)
-            for e in events
+            (OutboxEntry(self.store.table_of(e), e.event_id, e.type_name, "", 0), e) for e in events
         ]
         task = asyncio.create_task(self._deliver_events(pairs))
         self._in_flight.add(task)

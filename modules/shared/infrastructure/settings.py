@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_format: Literal["json", "console"] = "json"
+    # Unset: readable lines in development, JSON lines (for a log pipeline) otherwise.
+    log_format: Literal["json", "console"] | None = None
     access_log: bool = True
     otel_enabled: bool = False
     db_statement_timeout_seconds: float = Field(default=15.0, gt=0, le=3600)
@@ -143,6 +144,12 @@ class Settings(BaseSettings):
         if self.app_env == "production" and not self.api_keys:
             raise ValueError("APP_ENV=production needs API_KEYS: writes must not be open")
         return self
+
+    @property
+    def log_renderer(self) -> Literal["json", "console"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "console" if self.app_env == "development" else "json"
 
     @property
     def is_sqlite(self) -> bool:
