@@ -76,6 +76,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         purge_expired_keys_forever(container.idempotency_store(), interval_seconds=3600),
         name="idempotency-key-purge",
     )
+    # This process's gauges, where the other workers' /metrics can read them.
+    metrics_sampling = asyncio.create_task(
+        app.state.service_gauges.sample_forever(), name="metrics-sampling"
+    )
     # What startup built (routes, schemas, mappers, compiled statements) lives as long as
     # the process: frozen out of the garbage collector's sight, a full collection no longer
     # walks it in the middle of a request. Collect first, so that garbage is not frozen
@@ -85,9 +89,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        housekeeping.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await housekeeping
+        for task in (housekeeping, metrics_sampling):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         # Finish the relay's batch and in-flight deliveries; what is cut off stays in the
         # outbox for the next start (or another process) to deliver.
         await relay.stop(grace_seconds=settings.shutdown_grace_seconds)
@@ -154,7 +159,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "X-Request-ID",
             ],
         )
-    install_observability(app, settings, container.relay(), container.engine())
+    app.state.service_gauges = install_observability(
+        app, settings, container.relay(), container.engine()
+    )
     install_problem_handlers(app)
     for context in CONTEXTS:
         app.include_router(context.router)

@@ -139,6 +139,9 @@ def outbox_tables(contexts: Iterable[BoundedContext]) -> dict[type[DomainEvent],
     }
 
 
+PUBLISHED_EVENTS = tuple(outbox_tables(CONTEXTS))
+
+
 def build_container(settings: Settings, contexts: Iterable[BoundedContext] = CONTEXTS) -> Container:
     """The platform and every context's providers in one container, each under its own
     name (a name two contexts share is an error), so tests override any of them alike."""

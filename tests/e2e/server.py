@@ -33,8 +33,9 @@ class ServerProcess:
             HOST="127.0.0.1",
             PORT=str(self.port),
             LOG_LEVEL="INFO",
-            **{k.upper(): v for k, v in settings.items()},
+            SHUTDOWN_DRAIN_SECONDS="0",  # stop at once, unless a test is about the drain
         )
+        env.update({k.upper(): v for k, v in settings.items()})
         self._log = log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "serve"],
@@ -45,7 +46,7 @@ class ServerProcess:
         )
         self._wait_until_live()
 
-    def _wait_until_live(self, timeout: float = 90.0) -> None:
+    def _wait_until_live(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -56,6 +57,7 @@ class ServerProcess:
             except httpx2.HTTPError:
                 pass
             time.sleep(0.1)
+        self.stop()  # no process left behind
         raise TimeoutError("server did not come up")
 
     def kill_9(self) -> None:

@@ -150,7 +150,7 @@ async def test_a_message_published_under_the_old_class_name_subject_is_still_app
 ) -> None:
     """Before events had type names, the subject ended in the class name; a stream may
     still hold such messages when the consumer is upgraded."""
-    consumer = Container(settings=broker_settings)
+    consumer = build_container(broker_settings)
     subscribe_event_handlers(consumer, consumer=True)
     try:
         author_id = await create_author(consumer)

@@ -208,24 +208,15 @@ class FakeAuthorRepository:
     def __init__(self, data: AuthorData) -> None:
         self._data = data
         self.seen: dict[int, Author] = {}
-        self.partly_loaded: set[int] = set()  # by get_with_link_to: one link in `books`
         self.removed: set[int] = set()
 
     async def get(self, author_id: int, *, for_update: bool = False) -> Author | None:
-        if author_id in self.seen and author_id not in self.partly_loaded:
+        if author_id in self.seen:
             return self.seen[author_id]
         stored = self._data.authors.get(author_id)
         if stored is None:
             return None
-        self.partly_loaded.discard(author_id)
         author = self.seen[author_id] = snapshot(stored)
-        return author
-
-    async def get_with_link_to(self, author_id: int, book_id: int) -> Author | None:
-        author = await self.get(author_id)
-        if author is not None:
-            author.books = [b for b in author.books if b.book_id == book_id]
-            self.partly_loaded.add(author_id)
         return author
 
     def add(self, author: Author) -> None:
@@ -267,13 +258,7 @@ class FakeAuthorUnitOfWork(FakeUnitOfWork):
         if self.inbox.recorded & self.data.inbox:
             raise UniqueConstraintViolated("author_inbox primary key")
         for author_id, author in self.authors.seen.items():
-            stored = snapshot(author)
-            if author_id in self.authors.partly_loaded:
-                # Only one link was loaded: the others stay as they are stored.
-                links = {b.book_id: b for b in self.data.authors[author_id].books}
-                links.update({b.book_id: b for b in stored.books})
-                stored.books = list(links.values())
-            self.data.authors[author_id] = stored
+            self.data.authors[author_id] = snapshot(author)
         for author_id in self.authors.removed:
             self.data.authors.pop(author_id, None)
         self.data.inbox |= self.inbox.recorded

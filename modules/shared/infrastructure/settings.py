@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     outbox_backoff_max_seconds: float = Field(default=300.0, gt=0, le=86_400)
     outbox_stats_interval_seconds: float = Field(default=10.0, gt=0, le=3600)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)
+    # SIGTERM: readiness turns 503 and everything is still served this long, so that the
+    # load balancer stops sending before the port closes.
+    shutdown_drain_seconds: float = Field(default=5.0, ge=0, le=600)
+    # WORKERS>1: where the workers keep their Prometheus figures (wiped at start);
+    # unset: a temporary directory. prometheus_client reads the same variable.
+    prometheus_multiproc_dir: Path | None = None
 
     # Integration events through NATS JetStream (optional).
     event_broker_url: str | None = None
