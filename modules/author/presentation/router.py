@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from modules.author.application.queries import AuthorFilter, AuthorQueries
+from modules.author.application.queries import AuthorFilter, AuthorQueries, AuthorView
 from modules.author.application.use_cases.create_author import CreateAuthor, CreateAuthorCommand
 from modules.author.application.use_cases.delete_author import DeleteAuthor
 from modules.author.application.use_cases.update_author import UpdateAuthor, UpdateAuthorCommand
@@ -23,13 +23,12 @@ from modules.shared.infrastructure.idempotency import IdempotencyStore
 from modules.shared.presentation.conditional import (
     IfMatch,
     IfNoneMatch,
-    not_modified_response,
     precondition,
-    representation,
     tagged_page,
 )
 from modules.shared.presentation.idempotency import IdempotencyKey, run_idempotently
 from modules.shared.presentation.problems import problem_responses
+from modules.shared.presentation.resources import Resource
 from modules.shared.presentation.schemas import (
     AfterIdFromCursor,
     IdPath,
@@ -45,11 +44,7 @@ Queries = Annotated[AuthorQueries, provide("author_queries")]
 WRITE = (401, 403, 422, 503)
 
 
-async def _current(queries: AuthorQueries, author_id: int) -> Response:
-    view = await queries.get(author_id)
-    if view is None:
-        raise AuthorNotFound(author_id)
-    return representation(AuthorOut.model_validate(view), view.version)
+AUTHOR: Resource[AuthorView] = Resource(AuthorOut, AuthorNotFound)
 
 
 @router.post(
@@ -75,7 +70,7 @@ async def create_author(
         body=body,
         store=idempotency,
         create=lambda: create(CreateAuthorCommand(**body.model_dump())),
-        show=lambda author_id: _current(queries, author_id),
+        show=lambda author_id: AUTHOR.current(queries.get, author_id),
     )
 
 
@@ -89,8 +84,7 @@ async def get_author(
     author_id: IdPath, queries: Queries, if_none_match: IfNoneMatch = None
 ) -> Response:
     """The author with the books it is an author of."""
-    current = await _current(queries, author_id)
-    return not_modified_response(if_none_match, current) or current
+    return await AUTHOR.get(queries.get, author_id, if_none_match)
 
 
 @router.get(
@@ -127,15 +121,19 @@ async def update_author(
     if_match: IfMatch,
 ) -> Response:
     """With `If-Match`, the change applies only to the version the client has seen."""
-    await update(
-        UpdateAuthorCommand(
-            author_id=author_id,
-            expected_version=await precondition(if_match, lambda: _current(queries, author_id)),
-            fields_set=frozenset(body.model_fields_set),
-            **body.model_dump(exclude_unset=True),
-        )
+    return await AUTHOR.change(
+        queries.get,
+        author_id,
+        if_match,
+        lambda expected: update(
+            UpdateAuthorCommand(
+                author_id=author_id,
+                expected_version=expected,
+                fields_set=frozenset(body.model_fields_set),
+                **body.model_dump(exclude_unset=True),
+            )
+        ),
     )
-    return await _current(queries, author_id)
 
 
 @router.delete(
@@ -152,7 +150,5 @@ async def delete_author(
     if_match: IfMatch,
 ) -> None:
     """Refused with 409 while the author is still an author of any book."""
-    await delete(
-        author_id,
-        expected_version=await precondition(if_match, lambda: _current(queries, author_id)),
-    )
+    expected = await precondition(if_match, lambda: AUTHOR.current(queries.get, author_id))
+    await delete(author_id, expected_version=expected)

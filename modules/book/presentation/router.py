@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from modules.book.application.queries import BookFilter, BookQueries
+from modules.book.application.queries import BookFilter, BookQueries, BookView
 from modules.book.application.use_cases.add_author_to_book import AddAuthorToBook
 from modules.book.application.use_cases.create_book import CreateBook, CreateBookCommand
 from modules.book.application.use_cases.delete_book import DeleteBook
@@ -20,13 +20,12 @@ from modules.shared.infrastructure.idempotency import IdempotencyStore
 from modules.shared.presentation.conditional import (
     IfMatch,
     IfNoneMatch,
-    not_modified_response,
     precondition,
-    representation,
     tagged_page,
 )
 from modules.shared.presentation.idempotency import IdempotencyKey, run_idempotently
 from modules.shared.presentation.problems import problem_responses
+from modules.shared.presentation.resources import Resource
 from modules.shared.presentation.schemas import (
     AfterIdFromCursor,
     IdPath,
@@ -43,12 +42,7 @@ Queries = Annotated[BookQueries, provide("book_queries")]
 WRITE = (401, 403, 422, 503)
 
 
-async def _current(queries: BookQueries, book_id: int) -> Response:
-    """The book as the read side has it now, as JSON with its ETag."""
-    view = await queries.get(book_id)
-    if view is None:
-        raise BookNotFound(book_id)
-    return representation(BookOut.model_validate(view), view.version)
+BOOK: Resource[BookView] = Resource(BookOut, BookNotFound)
 
 
 @router.post(
@@ -78,7 +72,7 @@ async def create_book(
         body=body,
         store=idempotency,
         create=lambda: create(CreateBookCommand(**body.model_dump())),
-        show=lambda book_id: _current(queries, book_id),
+        show=lambda book_id: BOOK.current(queries.get, book_id),
     )
 
 
@@ -91,8 +85,7 @@ async def create_book(
 async def get_book(
     book_id: IdPath, queries: Queries, if_none_match: IfNoneMatch = None
 ) -> Response:
-    current = await _current(queries, book_id)
-    return not_modified_response(if_none_match, current) or current
+    return await BOOK.get(queries.get, book_id, if_none_match)
 
 
 @router.get(
@@ -133,13 +126,16 @@ async def update_book(
 ) -> Response:
     """With `If-Match`, the change applies only to the version the client has seen. A
     duplicate ISBN is a 409 naming the book that has it (`existing_id`, `existing_url`)."""
-    expected = await precondition(if_match, lambda: _current(queries, book_id))
-    await update(
-        UpdateBookCommand(
-            book_id=book_id, expected_version=expected, **body.model_dump(exclude_unset=True)
-        )
+    return await BOOK.change(
+        queries.get,
+        book_id,
+        if_match,
+        lambda expected: update(
+            UpdateBookCommand(
+                book_id=book_id, expected_version=expected, **body.model_dump(exclude_unset=True)
+            )
+        ),
     )
-    return await _current(queries, book_id)
 
 
 @router.delete(
@@ -156,9 +152,8 @@ async def delete_book(
     if_match: IfMatch,
 ) -> None:
     """Deletes the book; its authors then no longer list it."""
-    await delete(
-        book_id, expected_version=await precondition(if_match, lambda: _current(queries, book_id))
-    )
+    expected = await precondition(if_match, lambda: BOOK.current(queries.get, book_id))
+    await delete(book_id, expected_version=expected)
 
 
 @router.post(
@@ -177,9 +172,12 @@ async def add_author(
 ) -> Response:
     """404 for an unknown book or author, 409 if already an author; the author then lists
     the book (through the `AuthorAddedToBook` event)."""
-    expected = await precondition(if_match, lambda: _current(queries, book_id))
-    await add(book_id, author_id, expected_version=expected)
-    return await _current(queries, book_id)
+    return await BOOK.change(
+        queries.get,
+        book_id,
+        if_match,
+        lambda expected: add(book_id, author_id, expected_version=expected),
+    )
 
 
 @router.delete(
@@ -196,6 +194,9 @@ async def remove_author(
     queries: Queries,
     if_match: IfMatch,
 ) -> Response:
-    expected = await precondition(if_match, lambda: _current(queries, book_id))
-    await remove(book_id, author_id, expected_version=expected)
-    return await _current(queries, book_id)
+    return await BOOK.change(
+        queries.get,
+        book_id,
+        if_match,
+        lambda expected: remove(book_id, author_id, expected_version=expected),
+    )
