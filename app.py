@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
@@ -27,6 +27,7 @@ from modules.shared.infrastructure.observability import (
 )
 from modules.shared.infrastructure.settings import PROJECT_DIR, Settings, get_settings
 from modules.shared.presentation.body_guard import RequestBodyGuard
+from modules.shared.presentation.edge import install_edge
 from modules.shared.presentation.health import router as health_router
 from modules.shared.presentation.ops import router as ops_router
 from modules.shared.presentation.problems import (
@@ -35,6 +36,10 @@ from modules.shared.presentation.problems import (
     without_security,
 )
 from modules.shared.presentation.security import digest
+from modules.shared.presentation.strict_query import (
+    document_strict_query,
+    refuse_unknown_query_parameters,
+)
 
 DESCRIPTION = """
 A catalogue of **books** and **authors**, built as a layered Domain-Driven Design modular
@@ -118,10 +123,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs" if settings.docs_enabled else None,
         redoc_url="/redoc" if settings.docs_enabled else None,
         generate_unique_id_function=operation_id,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     app.state.container = container
     app.state.write_key_digests = tuple(digest(key) for key in settings.api_keys)
-    app.add_middleware(RequestBodyGuard, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestBodyGuard,
+        max_bytes=settings.max_body_bytes,
+        timeout_seconds=settings.body_timeout_seconds,
+    )
+    install_edge(app, settings)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -158,7 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 description=app.description,
                 routes=app.routes,
             )
-            schema = use_problem_media_type_in_openapi(schema)
+            schema = use_problem_media_type_in_openapi(document_strict_query(schema))
             if not settings.api_keys:  # writes are open: the spec must not claim otherwise
                 schema = without_security(schema)
             app.openapi_schema = schema
