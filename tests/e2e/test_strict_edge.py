@@ -61,6 +61,36 @@ async def get_paths(app: FastAPI, client: AsyncClient) -> list[str]:
     return paths
 
 
+async def head(app: FastAPI, path: str) -> tuple[int, dict[str, str], bytes]:
+    """HEAD straight through ASGI: an HTTP client drops a HEAD answer's body unseen."""
+    messages: list[dict[str, Any]] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "HEAD",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"test")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("test", 80),
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        messages.append(message)
+
+    await app(scope, receive, send)
+    start, *bodies = messages
+    headers = {k.decode(): v.decode() for k, v in start["headers"]}
+    return start["status"], headers, b"".join(m.get("body", b"") for m in bodies)
+
+
 async def test_head_answers_every_get_route_with_its_headers_and_no_body(
     app: FastAPI, client: AsyncClient, subtests: pytest.Subtests
 ) -> None:
@@ -70,12 +100,12 @@ async def test_head_answers_every_get_route_with_its_headers_and_no_body(
     for path in paths:
         with subtests.test(path=path):
             got = await client.get(path)
-            head = await client.head(path)
-            assert head.status_code == got.status_code == 200, (head, got.text)
-            assert head.content == b""
+            status, headers, body = await head(app, path)
+            assert status == got.status_code == 200, (status, got.text)
+            assert body == b""
             for name in ("content-type", "content-length", "etag"):
-                assert head.headers.get(name) == got.headers.get(name), name
-            assert int(head.headers["content-length"]) == len(got.content)
+                assert headers.get(name) == got.headers.get(name), name
+            assert int(headers["content-length"]) == len(got.content)
 
 
 async def test_head_keeps_conditional_answers_and_405s(client: AsyncClient) -> None:
@@ -177,7 +207,7 @@ async def test_a_trailing_slash_redirect_is_relative_whatever_the_host(
         assert response.headers["location"] == location
     # A path that is not ours, with or without the slash, is no redirect at all: never to
     # "//evil.com", which a browser would read as another host.
-    assert_problem(await client.get("//evil.com/", headers=evil), 404)
+    assert_problem(await client.get("http://test//evil.com/", headers=evil), 404)
     created = await client.post("/authors", json={"first_name": "A", "last_name": "B", "age": 3})
     assert created.headers["location"].startswith("/authors/")
 
