@@ -43,9 +43,13 @@ class ServerProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        self._wait_until_live()
+        try:
+            self._wait_until_live()
+        except (RuntimeError, TimeoutError):
+            self.stop()  # not left running behind a failed fixture
+            raise
 
-    def _wait_until_live(self, timeout: float = 20.0) -> None:
+    def _wait_until_live(self, timeout: float = 60.0) -> None:  # a loaded machine is slow
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
