@@ -25,5 +25,5 @@ USER catalogue
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["python", "-c", "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/health/ready', timeout=2).status != 200)"]
-# Exec form, so uvicorn receives SIGTERM directly and shuts down gracefully.
+# Exec form, so the server receives SIGTERM directly: it drains, then shuts down gracefully.
 CMD ["python", "manage.py", "serve"]

@@ -13,7 +13,7 @@ MIRROR_PLUGIN_VERSION := 0.6.5
 export POETRY_VIRTUALENVS_IN_PROJECT := true
 export POETRY_PYPI_MIRROR_URL ?= $(shell $(PYTHON) -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)' 2>/dev/null)
 
-.PHONY: run migrate test bench bench-scale soak wrk install lock lint clean
+.PHONY: run migrate test test-fast bench bench-scale soak wrk install lock lint clean
 
 # `make run WORKERS=4 PORT=9000 DATABASE_URL=...` passes these on to the service's settings.
 export HOST PORT WORKERS DATABASE_URL
@@ -26,6 +26,11 @@ migrate: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# `make test-fast`: everything but the tests marked slow (real server processes, kill -9,
+# schemathesis, the broker, the race storm), on SQLite only: the loop while coding.
+test-fast: $(VENV)/.installed
+	TEST_DATABASE_URL= TEST_NATS_URL= $(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
 
 # Benchmarks need PostgreSQL: BENCH_DATABASE_URL (default: the local server's "test" database).
 BENCH_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test

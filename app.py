@@ -14,9 +14,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from modules.author.presentation.router import router as authors_router
-from modules.book.presentation.router import router as books_router
-from modules.container import Container, start_mappers, subscribe_event_handlers
+from modules.container import Container, build_container, start_mappers, subscribe_event_handlers
+from modules.contexts import CONTEXTS
+from modules.platform.http.dependencies import provided_names
 from modules.shared.domain.identity import SnowflakeGenerator, use_generator
 from modules.shared.infrastructure.database import ensure_schema_is_current
 from modules.shared.infrastructure.idempotency import purge_expired_keys_forever
@@ -27,6 +27,7 @@ from modules.shared.infrastructure.observability import (
 )
 from modules.shared.infrastructure.settings import PROJECT_DIR, Settings, get_settings
 from modules.shared.presentation.body_guard import RequestBodyGuard
+from modules.shared.presentation.docs import install_docs
 from modules.shared.presentation.edge import install_edge
 from modules.shared.presentation.health import router as health_router
 from modules.shared.presentation.ops import router as ops_router
@@ -79,6 +80,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         purge_expired_keys_forever(container.idempotency_store(), interval_seconds=3600),
         name="idempotency-key-purge",
     )
+    # This process's gauges, where the other workers' /metrics can read them.
+    metrics_sampling = asyncio.create_task(
+        app.state.service_gauges.sample_forever(), name="metrics-sampling"
+    )
     # What startup built (routes, schemas, mappers, compiled statements) lives as long as
     # the process: frozen out of the garbage collector's sight, a full collection no longer
     # walks it in the middle of a request. Collect first, so that garbage is not frozen
@@ -88,9 +93,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        housekeeping.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await housekeeping
+        for task in (housekeeping, metrics_sampling):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         # Finish the relay's batch and in-flight deliveries; what is cut off stays in the
         # outbox for the next start (or another process) to deliver.
         await relay.stop(grace_seconds=settings.shutdown_grace_seconds)
@@ -107,10 +113,19 @@ def operation_id(route: APIRoute) -> str:
     return f"{route.tags[0] if route.tags else 'service'}-{route.name}"
 
 
+def _check_provided_names(app: FastAPI, container: Container) -> None:
+    """Fail at start-up, not on the first request, if a route asks for a missing provider."""
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            missing = provided_names(route.dependant) - set(container.providers)
+            if missing:
+                raise LookupError(f"{route.path} asks for unknown providers {sorted(missing)}")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
-    container = Container(settings=settings)
+    container = build_container(settings)
 
     app = FastAPI(
         title="Book catalogue",
@@ -120,8 +135,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry=telemetry_config(settings),
         # Production may hide the docs: they describe every endpoint to anyone.
         openapi_url="/openapi.json" if settings.docs_enabled else None,
-        docs_url="/docs" if settings.docs_enabled else None,
-        redoc_url="/redoc" if settings.docs_enabled else None,
+        docs_url=None,  # install_docs serves /docs and /redoc without a CDN
+        redoc_url=None,
         generate_unique_id_function=operation_id,
         dependencies=[Depends(refuse_unknown_query_parameters)],
     )
@@ -154,12 +169,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "X-Request-ID",
             ],
         )
-    install_observability(app, settings, container.relay(), container.engine())
+    app.state.service_gauges = install_observability(
+        app, settings, container.relay(), container.engine()
+    )
     install_problem_handlers(app)
-    app.include_router(authors_router)
-    app.include_router(books_router)
+    for context in CONTEXTS:
+        app.include_router(context.router)
     app.include_router(health_router)
     app.include_router(ops_router)
+    _check_provided_names(app, container)
+    if settings.docs_enabled:
+        install_docs(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -2,7 +2,7 @@
 
     python manage.py migrate                 apply the Alembic migrations
     python manage.py serve                   run the API (uvicorn + uvloop) on HOST:PORT,
-                                             with WORKERS processes
+                                             with WORKERS processes; SIGTERM drains first
     python manage.py consume-events          run the event handlers from NATS JetStream
     python manage.py outbox status           outbox lag, pending and dead events
     python manage.py outbox retry ID|--all   send dead events back for another try
@@ -32,10 +32,14 @@ def migrate(settings: Settings) -> None:
     command.upgrade(config, "head")
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings) -> int:
     import uvicorn
 
-    uvicorn.run(
+    from modules.shared.infrastructure import server
+    from modules.shared.infrastructure.observability import configure_logging
+
+    configure_logging(settings)  # the supervisor's own lines, with WORKERS>1
+    config = uvicorn.Config(
         "app:app",
         host=settings.host,
         port=settings.port,
@@ -48,13 +52,20 @@ def serve(settings: Settings) -> None:
         access_log=settings.access_log,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) or None,
     )
+    # A drain before closing, and a close that resets no queued connection (server.py).
+    return server.run(
+        config,
+        workers=settings.workers,
+        drain_seconds=settings.shutdown_drain_seconds,
+        metrics_directory=settings.prometheus_multiproc_dir,
+    )
 
 
 async def consume_events(settings: Settings) -> int:
     """Feed the event handlers from JetStream until SIGTERM or SIGINT."""
     import signal
 
-    from modules.container import Container, start_mappers, subscribe_event_handlers
+    from modules.container import build_container, start_mappers, subscribe_event_handlers
     from modules.shared.infrastructure.observability import configure_logging
 
     if not settings.event_broker_url:
@@ -62,7 +73,7 @@ async def consume_events(settings: Settings) -> int:
         return 2
     configure_logging(settings)
     start_mappers()
-    container = Container(settings=settings)
+    container = build_container(settings)
     subscribe_event_handlers(container, consumer=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -77,9 +88,9 @@ async def consume_events(settings: Settings) -> int:
 
 
 async def outbox(settings: Settings, action: str, event_id: int | None) -> int:
-    from modules.container import Container
+    from modules.container import build_container
 
-    container = Container(settings=settings)
+    container = build_container(settings)
     store = container.outbox()
     try:
         if action == "status":
@@ -131,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         migrate(settings)
     elif args.command == "serve":
-        serve(settings)
+        return serve(settings)
     elif args.command == "consume-events":
         return asyncio.run(consume_events(settings))
     else:

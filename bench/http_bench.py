@@ -717,6 +717,8 @@ class Bench:
     def _base_env(self, port: int) -> dict[str, str]:
         env = dict(os.environ)
         env.update(DATABASE_URL=self.dsn, HOST="127.0.0.1", PORT=str(port))
+        # JSON lines, as in production (development's default is readable console lines).
+        env.setdefault("LOG_FORMAT", "json")
         return env
 
     def start_service(self, workers: int) -> Server:

@@ -10,8 +10,7 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import modules.author.infrastructure.tables  # noqa: F401  (registers the tables)
-import modules.book.infrastructure.tables  # noqa: F401
+import modules.contexts  # noqa: F401  (each context registers its tables)
 import modules.shared.infrastructure.idempotency  # noqa: F401
 import modules.shared.infrastructure.worker_ids  # noqa: F401
 from modules.shared.infrastructure.database import include_in_autogenerate, metadata

@@ -1,45 +1,24 @@
-"""The composition root: the only module that knows every context and wires them together."""
+"""The composition root: the platform's providers, and every context plugged into them.
+
+Each context declares itself in its own `context.py` (modules/contexts.py lists them);
+`build_container` puts the platform and each context's providers into one container,
+connects the ports contexts export to those that need them, and `subscribe_event_handlers`
+lets each context's handlers follow the events it subscribes to.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from dependency_injector import containers, providers
-from fastapi import Depends, Request
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from modules.author.application.event_handlers.when_author_added_to_book_add_book_to_author import (
-    WhenAuthorAddedToBookAddBookToAuthor,
-)
-from modules.author.application.event_handlers.when_author_removed_from_book_remove_book_from_author import (  # noqa: E501
-    WhenAuthorRemovedFromBookRemoveBookFromAuthor,
-)
-from modules.author.application.event_handlers.when_book_deleted_remove_it_from_its_authors import (
-    WhenBookDeletedRemoveItFromItsAuthors,
-)
-from modules.author.application.use_cases.create_author import CreateAuthor
-from modules.author.application.use_cases.delete_author import DeleteAuthor
-from modules.author.application.use_cases.update_author import UpdateAuthor
-from modules.author.domain.events import AuthorDeleted
-from modules.author.infrastructure.mapping import start_author_mappers
-from modules.author.infrastructure.queries import SqlAuthorDirectory, SqlAuthorQueries
-from modules.author.infrastructure.tables import author_outbox
-from modules.author.infrastructure.unit_of_work import SqlAlchemyAuthorUnitOfWork
-from modules.book.application.event_handlers.when_author_deleted_remove_them_from_their_books import (  # noqa: E501
-    WhenAuthorDeletedRemoveThemFromTheirBooks,
-)
-from modules.book.application.use_cases.add_author_to_book import AddAuthorToBook
-from modules.book.application.use_cases.create_book import CreateBook
-from modules.book.application.use_cases.delete_book import DeleteBook
-from modules.book.application.use_cases.remove_author_from_book import RemoveAuthorFromBook
-from modules.book.application.use_cases.update_book import UpdateBook
-from modules.book.domain.events import AuthorAddedToBook, AuthorRemovedFromBook, BookDeleted
-from modules.book.infrastructure.mapping import start_book_mappers
-from modules.book.infrastructure.queries import SqlBookQueries
-from modules.book.infrastructure.tables import book_outbox
-from modules.book.infrastructure.unit_of_work import SqlAlchemyBookUnitOfWork
+from modules.contexts import CONTEXTS
+from modules.platform.bounded_context import BoundedContext
 from modules.shared.application.event_bus import InProcessEventBus
+from modules.shared.domain.events import DomainEvent
 from modules.shared.infrastructure.database import WRITE_INTENT, create_engine
 from modules.shared.infrastructure.idempotency import IdempotencyStore
 from modules.shared.infrastructure.nats_broker import (
@@ -48,19 +27,14 @@ from modules.shared.infrastructure.nats_broker import (
     NatsEventConsumer,
     NatsEventPublisher,
 )
-from modules.shared.infrastructure.outbox import OutboxPolicy, OutboxRelay, OutboxStore
+from modules.shared.infrastructure.outbox import OutboxPolicy, OutboxStore
 from modules.shared.infrastructure.read_database import create_read_database
+from modules.shared.infrastructure.relay import OutboxRelay
 from modules.shared.infrastructure.settings import Settings
 from modules.shared.infrastructure.worker_ids import LeasedIdGenerator, WorkerIdLease
 
-# Each event type goes to the outbox of the context that raises it.
-OUTBOX_OF = {
-    AuthorAddedToBook: book_outbox,
-    AuthorRemovedFromBook: book_outbox,
-    BookDeleted: book_outbox,
-    AuthorDeleted: author_outbox,
-}
-PUBLISHED_EVENTS = tuple(OUTBOX_OF)
+# What `build_container` returns: the platform's providers and every context's, by name.
+Container = containers.Container
 
 
 def _read_engine(engine: AsyncEngine) -> AsyncEngine:
@@ -82,10 +56,13 @@ def _write_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     )
 
 
-class Container(containers.DeclarativeContainer):
-    settings = providers.Dependency(instance_of=Settings)
+class Platform(containers.DeclarativeContainer):
+    """What runs every context; it knows none of them."""
 
-    # --- infrastructure shared by both contexts ---
+    settings = providers.Dependency(instance_of=Settings)
+    # Each published event type -> the outbox table of the context that records it.
+    outbox_of = providers.Dependency(instance_of=dict)
+
     engine = providers.Singleton(
         create_engine,
         url=settings.provided.database_url,
@@ -112,7 +89,10 @@ class Container(containers.DeclarativeContainer):
     leased_ids = providers.Singleton(LeasedIdGenerator, worker_id_lease)
     event_bus = providers.Singleton(InProcessEventBus)
     idempotency_store = providers.Singleton(
-        IdempotencyStore, engine, ttl_seconds=settings.provided.idempotency_key_ttl_seconds
+        IdempotencyStore,
+        engine,
+        ttl_seconds=settings.provided.idempotency_key_ttl_seconds,
+        lock_seconds=settings.provided.idempotency_lock_seconds,
     )
     outbox_policy = providers.Singleton(
         OutboxPolicy,
@@ -125,7 +105,7 @@ class Container(containers.DeclarativeContainer):
     outbox = providers.Singleton(
         OutboxStore,
         engine,
-        outbox_of=providers.Object(OUTBOX_OF),
+        outbox_of=outbox_of,
         policy=outbox_policy,
         lease_staged_rows=settings.provided.event_inline_delivery,
     )
@@ -152,83 +132,79 @@ class Container(containers.DeclarativeContainer):
         concurrency=settings.provided.outbox_relay_concurrency,
     )
 
-    # --- Author context ---
-    author_uow = providers.Factory(
-        SqlAlchemyAuthorUnitOfWork, session_factory=write_sessions, outbox=outbox, publisher=relay
-    )
-    author_directory = providers.Singleton(SqlAuthorDirectory, read_engine)
-    author_queries = providers.Singleton(SqlAuthorQueries, read_database)
-    create_author = providers.Factory(CreateAuthor, uow=author_uow)
-    update_author = providers.Factory(UpdateAuthor, uow=author_uow)
-    delete_author = providers.Factory(DeleteAuthor, uow=author_uow)
-    when_author_added_to_book = providers.Factory(
-        WhenAuthorAddedToBookAddBookToAuthor, uow=author_uow
-    )
-    when_author_removed_from_book = providers.Factory(
-        WhenAuthorRemovedFromBookRemoveBookFromAuthor, uow=author_uow
-    )
-    when_book_deleted = providers.Factory(WhenBookDeletedRemoveItFromItsAuthors, uow=author_uow)
 
-    # --- Book context ---
-    book_uow = providers.Factory(
-        SqlAlchemyBookUnitOfWork, session_factory=write_sessions, outbox=outbox, publisher=relay
-    )
-    book_queries = providers.Singleton(SqlBookQueries, read_database)
-    create_book = providers.Factory(CreateBook, uow=book_uow, authors=author_directory)
-    update_book = providers.Factory(UpdateBook, uow=book_uow)
-    delete_book = providers.Factory(DeleteBook, uow=book_uow)
-    add_author_to_book = providers.Factory(AddAuthorToBook, uow=book_uow, authors=author_directory)
-    remove_author_from_book = providers.Factory(RemoveAuthorFromBook, uow=book_uow)
-    when_author_deleted = providers.Factory(WhenAuthorDeletedRemoveThemFromTheirBooks, uow=book_uow)
+def outbox_tables(contexts: Iterable[BoundedContext]) -> dict[type[DomainEvent], Table]:
+    """Each event type goes to the outbox of the context that records it."""
+    return {
+        event: context.outbox
+        for context in contexts
+        if context.outbox is not None
+        for event in context.publishes
+    }
 
 
-def start_mappers() -> None:
-    start_book_mappers()
-    start_author_mappers()
+PUBLISHED_EVENTS = tuple(outbox_tables(CONTEXTS))
 
 
-def subscribe_event_handlers(container: Container, *, consumer: bool = False) -> None:
+def build_container(settings: Settings, contexts: Iterable[BoundedContext] = CONTEXTS) -> Container:
+    """The platform and every context's providers in one container, each under its own
+    name (a name two contexts share is an error), so tests override any of them alike."""
+    contexts = tuple(contexts)
+    container = Platform(settings=settings, outbox_of=outbox_tables(contexts))
+    ports: list[tuple[BoundedContext, str, providers.Dependency[Any]]] = []
+    for context in contexts:
+        own = context.providers(platform=container)
+        for name, provider in own.providers.items():
+            if isinstance(provider, providers.DependenciesContainer):
+                continue
+            if isinstance(provider, providers.Dependency):
+                ports.append((context, name, provider))
+            elif name in container.providers:
+                raise ValueError(f"{context.name} redefines the provider {name!r}")
+            else:
+                container.set_provider(name, provider)
+    exported = {name for context in contexts for name in context.exports}
+    for context, name, port in ports:
+        if name not in exported:
+            raise ValueError(f"{context.name} needs {name!r}, which no context exports")
+        port.override(container.providers[name])
+    return container
+
+
+def start_mappers(contexts: Iterable[BoundedContext] = CONTEXTS) -> None:
+    for context in contexts:
+        context.start_mappers()
+
+
+def subscribe_event_handlers(
+    container: Container,
+    *,
+    consumer: bool = False,
+    contexts: Iterable[BoundedContext] = CONTEXTS,
+) -> None:
     """Who reacts to which event, in this process.
 
-    Book's events reach Author's handlers, and Author's AuthorDeleted reaches Book's, here
-    unless EVENT_HANDLERS=broker, where the `consume-events` process (consumer=True) runs
-    them from the stream instead. With a
-    broker, a server also publishes every event to it. A handler is built per event, from
-    the container, so a test's `override` of a handler or a unit of work takes effect."""
+    Each context's handlers follow the events it subscribes to, here unless
+    EVENT_HANDLERS=broker, where the `consume-events` process (consumer=True) runs them
+    from the stream instead. With a broker, a server also publishes every event to it. A
+    handler is built per event, from the container, so a test's `override` of a handler or
+    a unit of work takes effect."""
+    contexts = tuple(contexts)
     settings: Settings = container.settings()
     bus = container.event_bus()
 
-    def per_event(provider: providers.Factory[Any]) -> Callable[[Any], Awaitable[None]]:
+    def per_event(provider: providers.Provider[Any]) -> Callable[[Any], Awaitable[None]]:
         async def handle(event: Any) -> None:
             await provider()(event)
 
         return handle
 
     if consumer or settings.event_handlers == "in-process":
-        for event_type, provider in (
-            (AuthorAddedToBook, container.when_author_added_to_book),
-            (AuthorRemovedFromBook, container.when_author_removed_from_book),
-            (BookDeleted, container.when_book_deleted),
-            (AuthorDeleted, container.when_author_deleted),
-        ):
-            bus.subscribe(event_type, per_event(provider), name=provider.cls.name)
+        for context in contexts:
+            for subscription in context.subscribes:
+                provider = container.providers[subscription.handler]
+                assert isinstance(provider, providers.Factory), subscription
+                bus.subscribe(subscription.event, per_event(provider), name=provider.cls.name)
     if settings.event_broker_url and not consumer:
-        for event_type in PUBLISHED_EVENTS:
+        for event_type in outbox_tables(contexts):
             bus.subscribe(event_type, per_event(container.nats_publisher), name=PUBLISHER_NAME)
-
-
-def provide(provider: providers.Provider[Any]) -> Any:
-    """`Depends` on a provider of the app's container.
-
-    Routers name the provider on the Container class (`provide(Container.create_book)`);
-    the request's app resolves it on its own container instance, so each app - and each
-    test's overrides - is honoured. This async resolver replaces `Depends(Provide[...])`,
-    whose sync marker FastAPI would run on the thread pool for every request.
-    """
-    name = next(n for n, p in Container.providers.items() if p is provider)
-
-    async def resolve(request: Request) -> Any:
-        return getattr(request.app.state.container, name)()
-
-    resolve.__name__ = f"provide_{name}"
-    return Depends(resolve)

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app import create_app
-from modules.container import Container, start_mappers, subscribe_event_handlers
+from modules.container import Container, build_container, start_mappers, subscribe_event_handlers
 from modules.shared.domain.identity import SnowflakeGenerator, use_generator
 from modules.shared.infrastructure.database import metadata
 from modules.shared.infrastructure.settings import Settings
@@ -113,7 +113,7 @@ async def container(settings: Settings) -> AsyncIterator[Container]:
     # An app's lifespan installs a generator on a leased worker id and gives the lease back
     # when it stops; tests without a lifespan make ids with a fixed worker id of their own.
     use_generator(SnowflakeGenerator(worker_id=1023))
-    container = Container(settings=settings)
+    container = build_container(settings)
     subscribe_event_handlers(container)
     yield container
     await container.read_database().close()

@@ -12,11 +12,32 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from fastapi.routing import APIRoute
 from httpx2 import AsyncClient, Response
+
+from modules.contexts import CONTEXTS
 
 T = TypeVar("T")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+def context_operations() -> list[tuple[str, str]]:
+    """(method, path) of every endpoint every context's router declares."""
+    return [
+        (method.lower(), route.path)
+        for context in CONTEXTS
+        for route in context.router.routes
+        if isinstance(route, APIRoute)
+        for method in sorted(route.methods)
+    ]
+
+
+def list_paths() -> list[str]:
+    """The paged collections: GET endpoints without a path parameter."""
+    return [path for method, path in context_operations() if method == "get" and "{" not in path]
+
+
 ID_RE = re.compile(r"^[1-9][0-9]{0,18}$")
 
 # What must never reach a client: stack traces, SQL, driver or ORM names.

@@ -22,7 +22,10 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, database_url: str, log_path: Path, **settings: str) -> None:
+    def __init__(
+        self, database_url: str, log_path: Path, *, app: str | None = None, **settings: str
+    ) -> None:
+        """`app`: another ASGI app to serve ("module:attribute"), run by uvicorn itself."""
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         env = {
@@ -33,11 +36,15 @@ class ServerProcess:
             HOST="127.0.0.1",
             PORT=str(self.port),
             LOG_LEVEL="INFO",
-            **{k.upper(): v for k, v in settings.items()},
+            SHUTDOWN_DRAIN_SECONDS="0",  # stop at once, unless a test is about the drain
         )
+        env.update({k.upper(): v for k, v in settings.items()})
         self._log = log_path.open("ab")
+        command = ["manage.py", "serve"]
+        if app is not None:
+            command = ["-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(self.port)]
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "serve"],
+            [sys.executable, *command],
             cwd=PROJECT_DIR,
             env=env,
             stdout=self._log,
@@ -45,11 +52,11 @@ class ServerProcess:
         )
         try:
             self._wait_until_live()
-        except (RuntimeError, TimeoutError):
-            self.stop()  # not left running behind a failed fixture
+        except BaseException:
+            self.stop()  # not left running after the test
             raise
 
-    def _wait_until_live(self, timeout: float = 60.0) -> None:  # a loaded machine is slow
+    def _wait_until_live(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -60,6 +67,7 @@ class ServerProcess:
             except httpx2.HTTPError:
                 pass
             time.sleep(0.1)
+        self.stop()  # no process left behind
         raise TimeoutError("server did not come up")
 
     def kill_9(self) -> None:

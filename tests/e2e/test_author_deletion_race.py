@@ -31,6 +31,8 @@ from tests.e2e.helpers import (
 )
 from tests.e2e.server import ServerProcess
 
+pytestmark = pytest.mark.slow  # the deletion race storm, and a kill -9
+
 TRIES = 30
 
 

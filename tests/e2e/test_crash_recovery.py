@@ -17,6 +17,8 @@ from modules.book.infrastructure.tables import book_outbox
 from tests.conftest import _empty_tables
 from tests.e2e.server import ServerProcess
 
+pytestmark = pytest.mark.slow  # real server processes, killed with kill -9
+
 AUTHOR = {"first_name": "Octavia", "last_name": "Butler", "age": 58}
 BOOK = {
     "title": "Kindred",

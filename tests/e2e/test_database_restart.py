@@ -16,7 +16,10 @@ from tests.e2e.helpers import author_body
 from tests.e2e.private_postgres import PrivatePostgres, why_not_available
 from tests.e2e.server import ServerProcess
 
-pytestmark = pytest.mark.skipif(why_not_available() is not None, reason=str(why_not_available()))
+pytestmark = [
+    pytest.mark.slow,  # a PostgreSQL server of its own, restarted under traffic
+    pytest.mark.skipif(why_not_available() is not None, reason=str(why_not_available())),
+]
 
 WRITERS = 8
 

@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 
 import httpx2
+import pytest
 from httpx2 import AsyncClient, Limits
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -15,6 +16,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from modules.author.infrastructure.tables import authors
 from tests.conftest import _empty_tables
 from tests.e2e.server import ServerProcess
+
+pytestmark = pytest.mark.slow  # a real server process, stopped with SIGTERM
 
 
 async def test_sigterm_during_traffic_loses_no_accepted_request(

@@ -21,6 +21,8 @@ from tests.conftest import _empty_tables
 from tests.e2e.helpers import isbn13
 from tests.e2e.server import ServerProcess
 
+pytestmark = pytest.mark.slow  # two real server processes and 20,000 ids
+
 BOOKS_PER_PROCESS = 1250
 AUTHORS_PER_BOOK = 7  # each book makes 1 + 7 ids (the book and its events): 20,000 in all
 LEASE_SECONDS = "3"

@@ -15,6 +15,8 @@ import pytest
 from modules.shared.presentation.body_guard import DISCARD_MAX_SECONDS
 from tests.e2e.server import ServerProcess
 
+pytestmark = pytest.mark.slow  # a real server process on a busy machine
+
 MIB = 1024 * 1024
 SIZES = (int(1.1 * MIB), 5 * MIB, 50 * MIB)
 BUSY_LOOP = "import time\nend = time.time() + 120\nwhile time.time() < end: pass\n"

@@ -14,6 +14,8 @@ import pytest
 from tests.conftest import _empty_tables
 from tests.e2e.server import PROJECT_DIR, ServerProcess
 
+pytestmark = pytest.mark.slow  # a real server process and generated requests
+
 WRITE_KEY = "schemathesis-writer-key"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from asgi_lifespan import LifespanManager
 from httpx2 import ASGITransport, AsyncClient
 
@@ -12,6 +13,8 @@ from app import create_app
 from modules.book.domain.events import AuthorAddedToBook
 from modules.shared.infrastructure.settings import Settings
 from tests.conftest import _empty_tables
+
+pytestmark = pytest.mark.slow  # waits out a handler that is slow on purpose
 
 
 async def test_5_the_answer_does_not_wait_for_a_slow_handler(settings: Settings) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,12 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from modules.container import PUBLISHED_EVENTS
 from modules.shared.infrastructure.database import include_in_autogenerate, metadata
+from modules.shared.infrastructure.serializer import EventSerializer
 from modules.shared.infrastructure.settings import Settings
 from tests.conftest import BACKENDS, PROJECT_DIR, TEST_DATABASE_URL, _admin
+from tests.unit.test_event_type_names import STORED_PAYLOADS
 
 
 @pytest.fixture(params=BACKENDS)
@@ -138,3 +142,58 @@ def test_migrations_match_the_mapping_and_walk_down_and_up(empty_database: str) 
     command.upgrade(config, "head")
     differences, _ = asyncio.run(_differences_and_tables(empty_database))
     assert differences == []
+
+
+# What an outbox held before events had type names of their own, and what 0011 makes of it.
+_RENAMED = {
+    ("book_outbox", "AuthorAddedToBook"): "book.author_added.v1",
+    ("book_outbox", "AuthorRemovedFromBook"): "book.author_removed.v1",
+    ("book_outbox", "BookDeleted"): "book.deleted.v1",
+    ("author_outbox", "AuthorDeleted"): "author.deleted.v1",
+}
+
+
+async def _store_events_as_0010_did(url: str) -> None:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            for event_id, ((table, old_name), new_name) in enumerate(_RENAMED.items(), start=1):
+                await connection.execute(
+                    text(
+                        f"INSERT INTO {table} (id, event_type, aggregate_id, payload,"
+                        " occurred_at, attempts, available_at)"
+                        " VALUES (:id, :type, 1, :payload, :at, 0, :at)"
+                    ),
+                    {
+                        "id": event_id,
+                        "type": old_name,
+                        "payload": STORED_PAYLOADS[new_name],
+                        "at": datetime(2026, 12, 7, tzinfo=UTC),
+                    },
+                )
+    finally:
+        await engine.dispose()
+
+
+def test_0011_renames_the_events_waiting_in_the_outboxes_and_back(empty_database: str) -> None:
+    config = _config(empty_database)
+    command.upgrade(config, "0010")
+    asyncio.run(_store_events_as_0010_did(empty_database))
+    stored = (
+        "SELECT 'book_outbox', event_type, payload FROM book_outbox UNION ALL"
+        " SELECT 'author_outbox', event_type, payload FROM author_outbox"
+    )
+
+    command.upgrade(config, "0011")
+    rows = asyncio.run(_rows(empty_database, stored))
+    assert {(table, name) for table, name, _ in rows} == {
+        (table, new_name) for (table, _), new_name in _RENAMED.items()
+    }
+    serializer = EventSerializer(PUBLISHED_EVENTS)  # and the relay can read every one
+    assert {serializer.load(name, payload).type_name for _, name, payload in rows} == set(
+        _RENAMED.values()
+    )
+
+    command.downgrade(config, "0010")
+    rows = asyncio.run(_rows(empty_database, stored))
+    assert {(table, name) for table, name, _ in rows} == set(_RENAMED)

@@ -12,14 +12,17 @@ import nats
 import pytest
 
 from modules.book.domain.events import AuthorAddedToBook
-from modules.container import Container, subscribe_event_handlers
+from modules.container import Container, build_container, subscribe_event_handlers
 from modules.shared.infrastructure.settings import Settings
 from tests.integration.helpers import create_author, create_book
 
 NATS_URL = os.environ.get("TEST_NATS_URL")
-pytestmark = pytest.mark.skipif(
-    not NATS_URL, reason="NATS tests skipped: set TEST_NATS_URL (e.g. nats://127.0.0.1:4222)"
-)
+pytestmark = [
+    pytest.mark.slow,  # a broker, and consumers that poll it
+    pytest.mark.skipif(
+        not NATS_URL, reason="NATS tests skipped: set TEST_NATS_URL (e.g. nats://127.0.0.1:4222)"
+    ),
+]
 
 
 @pytest.fixture
@@ -53,6 +56,19 @@ async def stream_messages(settings: Settings) -> int:
         await client.close()
 
 
+async def stream_subjects(settings: Settings) -> list[str]:
+    client = await nats.connect(NATS_URL)
+    try:
+        js = client.jetstream()
+        info = await js.stream_info(settings.event_broker_stream)
+        return [
+            (await js.get_msg(settings.event_broker_stream, seq)).subject or ""
+            for seq in range(info.state.first_seq, info.state.last_seq + 1)
+        ]
+    finally:
+        await client.close()
+
+
 async def run_consumer(container: Container, *, until=None, seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
     """Run `consume-events` until `until()` holds (or for `seconds`, without `until`)."""
     stop = asyncio.Event()
@@ -71,14 +87,16 @@ async def run_consumer(container: Container, *, until=None, seconds: float = 10.
 async def test_the_relay_publishes_and_the_consumer_applies_each_event_once(
     broker_settings: Settings,
 ) -> None:
-    server = Container(settings=broker_settings)  # publishes; runs no handlers itself
+    server = build_container(broker_settings)  # publishes; runs no handlers itself
     subscribe_event_handlers(server)
-    consumer = Container(settings=broker_settings)  # what `manage.py consume-events` runs
+    consumer = build_container(broker_settings)  # what `manage.py consume-events` runs
     subscribe_event_handlers(consumer, consumer=True)
     try:
         author_id = await create_author(server)
         book_id = await create_book(server, "Published", [author_id])
         assert (await server.outbox().stats()).pending == 0  # JetStream has it
+        prefix = broker_settings.event_broker_subject_prefix
+        assert await stream_subjects(broker_settings) == [f"{prefix}.book.author_added.v1"]
         view = await server.author_queries().get(author_id)
         assert view is not None and view.books == []  # nobody handled it in the server
 
@@ -112,7 +130,7 @@ async def test_the_relay_publishes_and_the_consumer_applies_each_event_once(
 
 async def test_a_redelivered_message_is_harmless(broker_settings: Settings) -> None:
     """JetStream redelivers when an ack is lost; the inbox turns the repeat into nothing."""
-    consumer = Container(settings=broker_settings)
+    consumer = build_container(broker_settings)
     subscribe_event_handlers(consumer, consumer=True)
     try:
         author_id = await create_author(consumer)
@@ -122,6 +140,33 @@ async def test_a_redelivered_message_is_harmless(broker_settings: Settings) -> N
         await bus.deliver(event)  # what a redelivery does
         view = await consumer.author_queries().get(author_id)
         assert view is not None and view.version == 2
+    finally:
+        await consumer.nats().close()
+        await consumer.engine().dispose()
+
+
+async def test_a_message_published_under_the_old_class_name_subject_is_still_applied(
+    broker_settings: Settings,
+) -> None:
+    """Before events had type names, the subject ended in the class name; a stream may
+    still hold such messages when the consumer is upgraded."""
+    consumer = build_container(broker_settings)
+    subscribe_event_handlers(consumer, consumer=True)
+    try:
+        author_id = await create_author(consumer)
+        js = await consumer.nats().open()
+        payload = (
+            f'{{"event_id":388385506926264320,"occurred_at":"2026-12-07T17:45:20Z",'
+            f'"book_id":4242,"author_id":{author_id},"book_version":1}}'
+        )
+        prefix = broker_settings.event_broker_subject_prefix
+        await js.publish(f"{prefix}.AuthorAddedToBook", payload.encode())
+
+        async def applied() -> bool:  # the author took the book (which Book never had)
+            view = await consumer.author_queries().get(author_id)
+            return view is not None and view.version == 2
+
+        await run_consumer(consumer, until=applied)
     finally:
         await consumer.nats().close()
         await consumer.engine().dispose()

@@ -17,7 +17,7 @@ from modules.book.domain.book import Book
 from modules.book.domain.events import AuthorAddedToBook, AuthorRemovedFromBook
 from modules.book.domain.value_objects import Isbn, Pages, Price, PublicationYear, Title
 from modules.book.infrastructure.tables import book_outbox
-from modules.container import Container, subscribe_event_handlers
+from modules.container import Container, build_container, subscribe_event_handlers
 from modules.shared.domain.events import DomainEvent
 from modules.shared.infrastructure.outbox import OutboxStore
 from modules.shared.infrastructure.settings import Settings
@@ -32,7 +32,7 @@ async def make_container(container: Container, settings: Settings) -> AsyncItera
     made: list[Container] = []
 
     async def make(**overrides: Any) -> Container:
-        other = Container(settings=settings.model_copy(update=overrides))
+        other = build_container(settings.model_copy(update=overrides))
         subscribe_event_handlers(other)
         made.append(other)
         return other
@@ -193,7 +193,7 @@ async def test_4b_a_handler_that_always_fails_is_dead_lettered_then_retried_afte
     assert (stats.pending, stats.dead) == (0, 1)
     [dead] = await store.dead_events()
     assert dead.attempts == 3
-    assert dead.event_type == "AuthorAddedToBook"
+    assert dead.event_type == "book.author_added.v1"
     assert "author handler bug #42" in (dead.last_error or "")
     book = await container.book_queries().get(book_id)  # the Book change stays
     assert book is not None and [a.id for a in book.authors] == [author_id]

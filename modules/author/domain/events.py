@@ -4,10 +4,13 @@ may import these events (and nothing else from Author) to react to them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from modules.shared.domain.events import DomainEvent
 
 
 @dataclass(frozen=True, kw_only=True)
 class AuthorDeleted(DomainEvent):
+    type_name: ClassVar[str] = "author.deleted.v1"
+
     author_id: int

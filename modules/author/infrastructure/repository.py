@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
-from modules.author.domain.author import Author, AuthorBook
+from modules.author.domain.author import Author
 from modules.author.infrastructure.tables import authors
 
 
@@ -16,23 +15,11 @@ class SqlAlchemyAuthorRepository:
     async def get(self, author_id: int, *, for_update: bool = False) -> Author | None:
         statement = select(Author).where(authors.c.id == author_id)
         if for_update:
+            # Its books come in a second statement (selectin), once the lock is ours: a
+            # statement that waited for the lock would read joined rows as they were when
+            # it began, and miss a link the transaction before it committed.
             statement = statement.with_for_update(of=authors)
         author = (await self._session.execute(statement)).scalar_one_or_none()
-        if author is not None:
-            self.seen.append(author)
-        return author
-
-    async def get_with_link_to(self, author_id: int, book_id: int) -> Author | None:
-        statement = (
-            select(Author)
-            .where(authors.c.id == author_id)
-            .with_for_update(of=authors)
-            # The link in a statement of its own, once the lock is ours: a statement that
-            # waited for the lock reads the rows it joins as they were when it began, and
-            # would miss a link the handler before it committed.
-            .options(selectinload(Author.books.and_(AuthorBook.book_id == book_id)))  # type: ignore[attr-defined]
-        )
-        author = (await self._session.execute(statement)).unique().scalar_one_or_none()
         if author is not None:
             self.seen.append(author)
         return author

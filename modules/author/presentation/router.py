@@ -12,7 +12,7 @@ from modules.author.application.use_cases.delete_author import DeleteAuthor
 from modules.author.application.use_cases.update_author import UpdateAuthor, UpdateAuthorCommand
 from modules.author.domain.errors import AuthorNotFound
 from modules.author.presentation.schemas import AuthorCreate, AuthorOut, AuthorPatch
-from modules.container import Container, provide
+from modules.platform.http.dependencies import provide
 from modules.shared.application.paging import DEFAULT_LIMIT
 from modules.shared.infrastructure.idempotency import IdempotencyStore
 from modules.shared.presentation.conditional import (
@@ -36,7 +36,7 @@ from modules.shared.presentation.security import WriteClient
 
 router = APIRouter(prefix="/authors", tags=["authors"])
 
-Queries = Annotated[AuthorQueries, provide(Container.author_queries)]
+Queries = Annotated[AuthorQueries, provide("author_queries")]
 WRITE = (401, 403, 422, 503)
 
 
@@ -58,25 +58,19 @@ async def create_author(
     request: Request,
     body: AuthorCreate,
     client: WriteClient,
-    create: Annotated[CreateAuthor, provide(Container.create_author)],
+    create: Annotated[CreateAuthor, provide("create_author")],
     queries: Queries,
-    idempotency: Annotated[IdempotencyStore, provide(Container.idempotency_store)],
+    idempotency: Annotated[IdempotencyStore, provide("idempotency_store")],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    async def created() -> Response:
-        author_id = await create(CreateAuthorCommand(**body.model_dump()))
-        response = await _current(queries, author_id)
-        response.status_code = 201
-        response.headers["Location"] = f"/authors/{author_id}"
-        return response
-
     return await run_idempotently(
         request,
         header=idempotency_key,
         client=client,
         body=body,
         store=idempotency,
-        create=created,
+        create=lambda: create(CreateAuthorCommand(**body.model_dump())),
+        show=lambda author_id: _current(queries, author_id),
     )
 
 
@@ -123,7 +117,7 @@ async def update_author(
     author_id: IdPath,
     body: AuthorPatch,
     _client: WriteClient,
-    update: Annotated[UpdateAuthor, provide(Container.update_author)],
+    update: Annotated[UpdateAuthor, provide("update_author")],
     queries: Queries,
     if_match: IfMatch = None,
 ) -> Response:
@@ -148,7 +142,7 @@ async def update_author(
 async def delete_author(
     author_id: IdPath,
     _client: WriteClient,
-    delete: Annotated[DeleteAuthor, provide(Container.delete_author)],
+    delete: Annotated[DeleteAuthor, provide("delete_author")],
     queries: Queries,
     if_match: IfMatch = None,
 ) -> None:

@@ -9,12 +9,15 @@ applied and ignores anything older, so it ends in the right state whatever the o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from modules.shared.domain.events import DomainEvent
 
 
 @dataclass(frozen=True, kw_only=True)
 class AuthorAddedToBook(DomainEvent):
+    type_name: ClassVar[str] = "book.author_added.v1"
+
     book_id: int
     author_id: int
     book_version: int
@@ -22,6 +25,8 @@ class AuthorAddedToBook(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class AuthorRemovedFromBook(DomainEvent):
+    type_name: ClassVar[str] = "book.author_removed.v1"
+
     book_id: int
     author_id: int
     book_version: int
@@ -29,6 +34,8 @@ class AuthorRemovedFromBook(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class BookDeleted(DomainEvent):
+    type_name: ClassVar[str] = "book.deleted.v1"
+
     book_id: int
     author_ids: tuple[int, ...]
     book_version: int

@@ -14,7 +14,7 @@ from modules.book.application.use_cases.remove_author_from_book import RemoveAut
 from modules.book.application.use_cases.update_book import UpdateBook, UpdateBookCommand
 from modules.book.domain.errors import BookNotFound
 from modules.book.presentation.schemas import BookCreate, BookOut, BookPatch
-from modules.container import Container, provide
+from modules.platform.http.dependencies import provide
 from modules.shared.application.paging import DEFAULT_LIMIT
 from modules.shared.infrastructure.idempotency import IdempotencyStore
 from modules.shared.presentation.conditional import (
@@ -39,7 +39,7 @@ from modules.shared.presentation.security import WriteClient
 
 router = APIRouter(prefix="/books", tags=["books"])
 
-Queries = Annotated[BookQueries, provide(Container.book_queries)]
+Queries = Annotated[BookQueries, provide("book_queries")]
 WRITE = (401, 403, 422, 503)
 
 
@@ -62,20 +62,13 @@ async def create_book(
     request: Request,
     body: BookCreate,
     client: WriteClient,
-    create: Annotated[CreateBook, provide(Container.create_book)],
+    create: Annotated[CreateBook, provide("create_book")],
     queries: Queries,
-    idempotency: Annotated[IdempotencyStore, provide(Container.idempotency_store)],
+    idempotency: Annotated[IdempotencyStore, provide("idempotency_store")],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Creates a book; each listed author then lists it too. A duplicate ISBN (in either
     ISBN-10 or ISBN-13 form) is a 409; unknown author ids are a 422 that names them."""
-
-    async def created() -> Response:
-        book_id = await create(CreateBookCommand(**body.model_dump()))
-        response = await _current(queries, book_id)
-        response.status_code = 201
-        response.headers["Location"] = f"/books/{book_id}"
-        return response
 
     return await run_idempotently(
         request,
@@ -83,7 +76,8 @@ async def create_book(
         client=client,
         body=body,
         store=idempotency,
-        create=created,
+        create=lambda: create(CreateBookCommand(**body.model_dump())),
+        show=lambda book_id: _current(queries, book_id),
     )
 
 
@@ -129,7 +123,7 @@ async def update_book(
     book_id: IdPath,
     body: BookPatch,
     _client: WriteClient,
-    update: Annotated[UpdateBook, provide(Container.update_book)],
+    update: Annotated[UpdateBook, provide("update_book")],
     queries: Queries,
     if_match: IfMatch = None,
 ) -> Response:
@@ -152,7 +146,7 @@ async def update_book(
 async def delete_book(
     book_id: IdPath,
     _client: WriteClient,
-    delete: Annotated[DeleteBook, provide(Container.delete_book)],
+    delete: Annotated[DeleteBook, provide("delete_book")],
     queries: Queries,
     if_match: IfMatch = None,
 ) -> None:
@@ -172,7 +166,7 @@ async def add_author(
     book_id: IdPath,
     author_id: IdPath,
     _client: WriteClient,
-    add: Annotated[AddAuthorToBook, provide(Container.add_author_to_book)],
+    add: Annotated[AddAuthorToBook, provide("add_author_to_book")],
     queries: Queries,
     if_match: IfMatch = None,
 ) -> Response:
@@ -193,7 +187,7 @@ async def remove_author(
     book_id: IdPath,
     author_id: IdPath,
     _client: WriteClient,
-    remove: Annotated[RemoveAuthorFromBook, provide(Container.remove_author_from_book)],
+    remove: Annotated[RemoveAuthorFromBook, provide("remove_author_from_book")],
     queries: Queries,
     if_match: IfMatch = None,
 ) -> Response:

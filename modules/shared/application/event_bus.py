@@ -30,7 +30,7 @@ class HandlersFailed(Exception):
     def __init__(self, event: DomainEvent, failures: list[tuple[str, BaseException]]) -> None:
         self.failures = failures
         summary = "; ".join(f"{name}: {type(error).__name__}: {error}" for name, error in failures)
-        super().__init__(f"{type(event).__name__} {event.event_id}: {summary}")
+        super().__init__(f"{event.type_name} {event.event_id}: {summary}")
 
 
 class InProcessEventBus:

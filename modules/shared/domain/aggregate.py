@@ -21,7 +21,9 @@ class AggregateRoot:
     version: int = 1
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.id == self.id  # type: ignore[attr-defined]
+        return (
+            type(other) is type(self) and isinstance(other, AggregateRoot) and other.id == self.id
+        )
 
     def __hash__(self) -> int:
         return hash((type(self), self.id))

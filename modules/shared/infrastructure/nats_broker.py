@@ -2,7 +2,8 @@
 
 * Publishing: the outbox relay hands every event to `NatsEventPublisher`, subscribed on
   the bus like any handler, so an event leaves the outbox only once JetStream has stored
-  it. The subject is `<prefix>.<EventType>`; the event id is the message id
+  it. The subject is `<prefix>.<type name>` (`catalogue.events.book.deleted.v1`); the
+  event id is the message id
   (`Nats-Msg-Id`), so JetStream itself drops a second publish of the same event within
   its duplicate window.
 * Consuming: `python manage.py consume-events` feeds the in-process handlers from the
@@ -24,11 +25,20 @@ from nats.js.errors import BadRequestError
 
 from modules.shared.application.event_bus import InProcessEventBus
 from modules.shared.domain.events import DomainEvent
-from modules.shared.infrastructure.outbox import EventSerializer
+from modules.shared.infrastructure.serializer import EventSerializer
 
 logger = logging.getLogger(__name__)
 
 PUBLISHER_NAME = "broker.publish"
+
+# Subjects of the messages published while events went by their class names (before
+# migration 0011), so that a stream still holding some is consumed across the upgrade.
+LEGACY_TYPE_NAMES = {
+    "AuthorAddedToBook": "book.author_added.v1",
+    "AuthorRemovedFromBook": "book.author_removed.v1",
+    "BookDeleted": "book.deleted.v1",
+    "AuthorDeleted": "author.deleted.v1",
+}
 
 
 class NatsConnection:
@@ -63,7 +73,7 @@ class NatsConnection:
             self._js = None
 
     def subject_for(self, event: DomainEvent) -> str:
-        return f"{self.subject_prefix}.{type(event).__name__}"
+        return f"{self.subject_prefix}.{event.type_name}"
 
 
 class NatsEventPublisher:
@@ -121,7 +131,8 @@ class NatsEventConsumer:
                 await self._handle(message)
 
     async def _handle(self, message: Any) -> None:
-        event_type = message.subject.rsplit(".", 1)[-1]
+        event_type = message.subject.removeprefix(f"{self._connection.subject_prefix}.")
+        event_type = LEGACY_TYPE_NAMES.get(event_type, event_type)
         try:
             event = self._serializer.load(event_type, message.data.decode())
         except Exception:

@@ -15,56 +15,22 @@ Handlers are idempotent through their context's inbox, so a repeat is harmless.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import os
 import random
 import socket
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import TypeAdapter
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from modules.shared.application.event_bus import InProcessEventBus
 from modules.shared.domain.events import DomainEvent
-from modules.shared.infrastructure.database import WRITE_INTENT
-
-logger = logging.getLogger(__name__)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands timestamps back without a zone; they were written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-class EventSerializer:
-    """Domain events <-> (type name, JSON), for the event types the service knows."""
-
-    def __init__(self, event_types: Iterable[type[DomainEvent]]) -> None:
-        self._types = {t.__name__: t for t in event_types}
-        self._adapters = {name: TypeAdapter(t) for name, t in self._types.items()}
-
-    def name_of(self, event: DomainEvent) -> str:
-        name = type(event).__name__
-        if name not in self._types:
-            raise LookupError(f"event type {name} is not registered with the serializer")
-        return name
-
-    def dump(self, event: DomainEvent) -> str:
-        return self._adapters[self.name_of(event)].dump_json(event).decode()
-
-    def load(self, name: str, payload: str) -> DomainEvent:
-        return self._adapters[name].validate_json(payload)  # type: ignore[no-any-return]
+from modules.shared.infrastructure.clock import utcnow
+from modules.shared.infrastructure.outbox_admin import OutboxAdmin
+from modules.shared.infrastructure.serializer import EventSerializer
 
 
 @dataclass(frozen=True)
@@ -90,27 +56,9 @@ class OutboxEntry:
     attempts: int
 
 
-@dataclass(frozen=True)
-class OutboxStats:
-    pending: int
-    dead: int
-    oldest_pending_age_seconds: float | None
-
-
-@dataclass(frozen=True)
-class DeadEvent:
-    table: str
-    event_id: int
-    event_type: str
-    aggregate_id: int
-    attempts: int
-    occurred_at: datetime
-    dead_at: datetime
-    last_error: str | None
-
-
-class OutboxStore:
-    """All SQL on the outbox tables."""
+class OutboxStore(OutboxAdmin):
+    """The statements that store and deliver events; the operators' queries come from
+    `OutboxAdmin`."""
 
     def __init__(
         self,
@@ -126,10 +74,8 @@ class OutboxStore:
 
         `lease_staged_rows`: new rows are leased to this process for its inline delivery;
         without inline delivery they are due for any relay at once."""
-        self._engine = engine
-        self._writer = engine.execution_options(**{WRITE_INTENT: True})
+        super().__init__(engine, list(dict.fromkeys(outbox_of.values())))
         self._outbox_of = dict(outbox_of)
-        self.tables = list(dict.fromkeys(outbox_of.values()))
         self.serializer = EventSerializer(outbox_of)
         self.policy = policy
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -235,223 +181,3 @@ class OutboxStore:
                 update(entry.table).where(entry.table.c.id == entry.event_id).values(**values)
             )
         return dead
-
-    async def stats(self) -> OutboxStats:
-        pending = dead = 0
-        oldest: datetime | None = None
-        async with self._engine.connect() as connection:
-            for table in self.tables:
-                row = (
-                    await connection.execute(
-                        select(
-                            func.count().filter(table.c.dead_at.is_(None)),
-                            func.count().filter(table.c.dead_at.is_not(None)),
-                            func.min(table.c.occurred_at).filter(table.c.dead_at.is_(None)),
-                        )
-                    )
-                ).one()
-                pending += row[0]
-                dead += row[1]
-                if row[2] is not None:
-                    moment = _aware(row[2])
-                    oldest = moment if oldest is None else min(oldest, moment)
-        age = (utcnow() - oldest).total_seconds() if oldest else None
-        return OutboxStats(pending=pending, dead=dead, oldest_pending_age_seconds=age)
-
-    async def dead_events(self, limit: int = 100) -> list[DeadEvent]:
-        found: list[DeadEvent] = []
-        async with self._engine.connect() as connection:
-            for table in self.tables:
-                rows = await connection.execute(
-                    select(table)
-                    .where(table.c.dead_at.is_not(None))
-                    .order_by(table.c.id)
-                    .limit(limit)
-                )
-                found.extend(
-                    DeadEvent(
-                        table=table.name,
-                        event_id=r.id,
-                        event_type=r.event_type,
-                        aggregate_id=r.aggregate_id,
-                        attempts=r.attempts,
-                        occurred_at=_aware(r.occurred_at),
-                        dead_at=_aware(r.dead_at),
-                        last_error=r.last_error,
-                    )
-                    for r in rows
-                )
-        return sorted(found, key=lambda d: d.event_id)[:limit]
-
-    async def retry_dead(self, event_id: int | None = None) -> int:
-        """Send dead events (one, or all) back for another round of attempts."""
-        revived = 0
-        async with self._writer.begin() as connection:
-            for table in self.tables:
-                statement = (
-                    update(table)
-                    .where(table.c.dead_at.is_not(None))
-                    .values(
-                        dead_at=None,
-                        attempts=0,
-                        available_at=utcnow(),
-                        lease_until=None,
-                        lease_owner=None,
-                    )
-                )
-                if event_id is not None:
-                    statement = statement.where(table.c.id == event_id)
-                revived += (await connection.execute(statement)).rowcount
-        return revived
-
-
-class OutboxRelay:
-    """Delivers outbox rows to the in-process handlers: inline after each commit (bounded
-    wait), and in the background for the rest. Implements the `EventPublisher` port."""
-
-    def __init__(
-        self,
-        store: OutboxStore,
-        bus: InProcessEventBus,
-        *,
-        inline_delivery: bool = True,
-        inline_wait_seconds: float = 1.0,
-        poll_interval_seconds: float = 1.0,
-        stats_interval_seconds: float = 10.0,
-        concurrency: int = 8,
-    ) -> None:
-        self.store = store
-        self._bus = bus
-        self._inline_delivery = inline_delivery
-        self._inline_wait = inline_wait_seconds
-        self._poll_interval = poll_interval_seconds
-        self._stats_interval = stats_interval_seconds
-        self.last_stats: OutboxStats | None = None  # refreshed by the background loop
-        self._last_logged = float("-inf")
-        self._slots = asyncio.Semaphore(concurrency)
-        self._in_flight: set[asyncio.Task[None]] = set()
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
-        self.delivered = 0
-
-    # --- EventPublisher: right after a commit -------------------------------------------
-    async def publish(self, events: Sequence[DomainEvent]) -> None:
-        """Deliver a just-committed transaction's events; wait at most `inline_wait`.
-
-        The request answers after that even if a handler is still busy; the delivery goes
-        on in the background, and if this process dies first, the relay redelivers."""
-        if not self._inline_delivery or not events:
-            return
-        pairs: list[tuple[OutboxEntry, DomainEvent | None]] = [
-            (OutboxEntry(self.store.table_of(e), e.event_id, type(e).__name__, "", 0), e)
-            for e in events
-        ]
-        task = asyncio.create_task(self._deliver_events(pairs))
-        self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
-        await asyncio.wait({task}, timeout=self._inline_wait)
-
-    # --- background ------------------------------------------------------------------------
-    def start(self) -> None:
-        if self._task is None:
-            self._stopping.clear()
-            self._task = asyncio.create_task(self.run(), name="outbox-relay")
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    async def stop(self, grace_seconds: float = 5.0) -> None:
-        """Let the current batch and inline deliveries finish (up to the grace period);
-        whatever is cut off keeps its outbox row and is redelivered later."""
-        self._stopping.set()
-        pending = set(self._in_flight)
-        if self._task is not None:
-            pending.add(self._task)
-        if pending:
-            _, late = await asyncio.wait(pending, timeout=grace_seconds)
-            for task in late:
-                task.cancel()
-            for task in late:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-        self._task = None
-
-    async def run(self) -> None:
-        next_stats = 0.0
-        loop = asyncio.get_running_loop()
-        while not self._stopping.is_set():
-            try:
-                handled = await self.run_once()
-                if loop.time() >= next_stats:
-                    await self._refresh_stats(loop.time())
-                    next_stats = loop.time() + self._stats_interval
-            except Exception:
-                logger.exception("outbox relay round failed; retrying after the poll interval")
-                handled = 0
-            if handled == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), timeout=self._poll_interval)
-
-    async def run_once(self) -> int:
-        """Claim and deliver one batch per outbox table; the number of rows handled."""
-        handled = 0
-        for table in self.store.tables:
-            entries = await self.store.claim(table, self.store.policy.batch_size)
-            pairs: list[tuple[OutboxEntry, DomainEvent | None]] = []
-            for entry in entries:
-                try:
-                    pairs.append(
-                        (entry, self.store.serializer.load(entry.event_type, entry.payload))
-                    )
-                except Exception as error:  # unknown type or unreadable payload: park it
-                    await self.store.fail(entry, f"undecodable event: {error}")
-            await self._deliver_events(pairs)
-            handled += len(entries)
-        return handled
-
-    async def _deliver_events(
-        self, pairs: Sequence[tuple[OutboxEntry, DomainEvent | None]]
-    ) -> None:
-        """Deliver side by side (handlers are idempotent and order-tolerant), then delete
-        the delivered rows in one statement per table. One semaphore bounds all deliveries
-        of this process, inline and background, so a burst queues here instead of
-        exhausting the connection pool."""
-
-        async def deliver(entry: OutboxEntry, event: DomainEvent) -> OutboxEntry | None:
-            async with self._slots:
-                try:
-                    await self._bus.deliver(event)
-                except Exception as error:
-                    dead = await self.store.fail(entry, str(error))
-                    log = logger.error if dead else logger.warning
-                    log(
-                        "event %s %s failed (attempt %d)%s: %s",
-                        entry.event_type,
-                        entry.event_id,
-                        entry.attempts + 1,
-                        " and is now dead" if dead else "; it will be retried",
-                        error,
-                    )
-                    return None
-                return entry
-
-        results = await asyncio.gather(
-            *(deliver(entry, event) for entry, event in pairs if event is not None)
-        )
-        delivered = [entry for entry in results if entry is not None]
-        if delivered:
-            await self.store.complete(delivered)
-            self.delivered += len(delivered)
-
-    async def _refresh_stats(self, now: float) -> None:
-        """Keep the figures for /metrics fresh; log them once a minute while not all is well."""
-        stats = self.last_stats = await self.store.stats()
-        if (stats.pending or stats.dead) and now - self._last_logged >= 60:
-            self._last_logged = now
-            logger.info(
-                "outbox: %d pending, %d dead, oldest pending %.1fs old",
-                stats.pending,
-                stats.dead,
-                stats.oldest_pending_age_seconds or 0.0,
-            )

@@ -27,7 +27,8 @@ from modules.shared.infrastructure.database import APPLICATION_NAME, is_database
 
 logger = logging.getLogger(__name__)
 
-Rows = Sequence[Sequence[Any]]
+# A row is read by column name: an asyncpg Record, or SQLAlchemy's RowMapping.
+Rows = Sequence[Mapping[str, Any]]
 StatementListener = Callable[[str], None]
 
 
@@ -36,7 +37,7 @@ class DatabaseUnavailable(Exception):
 
 
 class ReadDatabase:
-    """Runs the read side's SELECTs; each row comes back as a tuple-like sequence."""
+    """Runs the read side's SELECTs; each row is read by its column's name (or label)."""
 
     dialect: str  # "postgresql", "sqlite": for a statement that only one of them can run
 
@@ -62,13 +63,13 @@ class EngineReadDatabase(ReadDatabase):
 
     async def rows(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Rows:
         async with self._engine.connect() as connection:
-            return (await connection.execute(statement, parameters)).all()
+            return (await connection.execute(statement, parameters)).mappings().all()
 
 
 class _Compiled:
     """A statement's SQL for asyncpg and the order of its parameters. Values go through
-    the column types' bind processors, if any; rows come back as asyncpg decodes them
-    (the read side selects integers, text and booleans, which need no result processing)."""
+    their types' bind processors, if any; rows come back as asyncpg decodes them (the read
+    side selects integers, text and booleans, which need no result processing)."""
 
     __slots__ = ("sql", "names", "processors")
 
@@ -79,7 +80,12 @@ class _Compiled:
             raise ValueError("read statements must not need per-call rendering")
         self.sql: str = compiled.string
         self.names: tuple[str, ...] = tuple(compiled.positiontup or ())
-        self.processors = dict(compiled._bind_processors)
+        self.processors: dict[str, Callable[[Any], Any]] = {}
+        for name in self.names:
+            type_ = compiled.binds[name].type.dialect_impl(dialect)
+            processor = type_.bind_processor(dialect)
+            if processor is not None:
+                self.processors[name] = processor
 
     def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
         values = []

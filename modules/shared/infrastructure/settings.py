@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     header_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_format: Literal["json", "console"] = "json"
+    # Unset: readable lines in development, JSON lines (for a log pipeline) otherwise.
+    log_format: Literal["json", "console"] | None = None
     access_log: bool = True
     otel_enabled: bool = False
     db_statement_timeout_seconds: float = Field(default=15.0, gt=0, le=3600)
@@ -63,6 +64,9 @@ class Settings(BaseSettings):
     # Host names this service answers to ("*.example.com" for subdomains); empty: any.
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     idempotency_key_ttl_seconds: int = Field(default=24 * 3600, ge=60, le=30 * 24 * 3600)
+    # A key claimed longer ago than this, with no outcome, belongs to a request that died:
+    # a retry may take it over. Keep it well above the longest request.
+    idempotency_lock_seconds: int = Field(default=60, ge=1, le=3600)
 
     # Events (transactional outbox): deliver right after the commit, waiting at most this
     # long before answering; a background relay delivers whatever is left.
@@ -78,6 +82,12 @@ class Settings(BaseSettings):
     outbox_backoff_max_seconds: float = Field(default=300.0, gt=0, le=86_400)
     outbox_stats_interval_seconds: float = Field(default=10.0, gt=0, le=3600)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)
+    # SIGTERM: readiness turns 503 and everything is still served this long, so that the
+    # load balancer stops sending before the port closes.
+    shutdown_drain_seconds: float = Field(default=5.0, ge=0, le=600)
+    # WORKERS>1: where the workers keep their Prometheus figures (wiped at start);
+    # unset: a temporary directory. prometheus_client reads the same variable.
+    prometheus_multiproc_dir: Path | None = None
 
     # Integration events through NATS JetStream (optional).
     event_broker_url: str | None = None
@@ -157,6 +167,12 @@ class Settings(BaseSettings):
         if self.app_env == "production" and not self.api_keys:
             raise ValueError("APP_ENV=production needs API_KEYS: writes must not be open")
         return self
+
+    @property
+    def log_renderer(self) -> Literal["json", "console"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "console" if self.app_env == "development" else "json"
 
     @property
     def is_sqlite(self) -> bool:

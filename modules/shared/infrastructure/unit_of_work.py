@@ -2,7 +2,8 @@
 
 On commit, the events the aggregates recorded are written to the context's outbox in the
 same transaction as the change - both are stored, or neither - and handed to the
-publisher once the commit has succeeded.
+publisher once the commit has succeeded. So is the outcome of an Idempotency-Key whose
+request creates an aggregate (see idempotency.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from modules.shared.application.unit_of_work import UniqueConstraintViolated
 from modules.shared.domain.aggregate import AggregateRoot
 from modules.shared.domain.errors import ConcurrentModification
 from modules.shared.domain.events import DomainEvent
+from modules.shared.infrastructure.idempotency import record_creation
 from modules.shared.infrastructure.outbox import OutboxStore
 
 
@@ -67,11 +69,13 @@ class SqlAlchemyUnitOfWork:
 
     async def commit(self) -> None:
         pairs = self._collect_events()
+        created = [o for o in self.session.new if isinstance(o, AggregateRoot)]
         try:
             await self.session.flush()
             await self._before_commit()
             if pairs:
                 await self._outbox.stage(self.session, pairs)
+            await record_creation(self.session, created)
             await self.session.commit()
         except IntegrityError as error:
             await self.session.rollback()

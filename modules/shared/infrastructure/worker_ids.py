@@ -45,8 +45,8 @@ from modules.shared.domain.identity import (
     SnowflakeGenerator,
     use_generator,
 )
+from modules.shared.infrastructure.clock import utcnow
 from modules.shared.infrastructure.database import WRITE_INTENT, metadata
-from modules.shared.infrastructure.outbox import utcnow
 
 logger = logging.getLogger(__name__)
 

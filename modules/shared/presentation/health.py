@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from modules.shared.infrastructure.server import stopping
 from modules.shared.presentation.problems import problem, problem_responses
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -29,17 +30,20 @@ async def live() -> Health:
 
 @router.get(
     "/ready",
-    summary="The service can serve: the database answers and the event relay runs",
+    summary="The service takes traffic: not stopping, the database answers, the relay runs",
     responses=problem_responses(503),
 )
 async def ready(request: Request, engine: Annotated[AsyncEngine, Depends(_engine)]) -> Health:
     container = request.app.state.container
     problem_detail = None
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-    except Exception:
-        problem_detail = "the database does not answer"
+    if stopping.is_set():  # draining before a shutdown: the balancer sends elsewhere
+        problem_detail = "the service is shutting down"
+    else:
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:
+            problem_detail = "the database does not answer"
     relay_expected = container.settings().outbox_relay_enabled
     if problem_detail is None and relay_expected and not container.relay().running:
         problem_detail = "the event relay is not running"

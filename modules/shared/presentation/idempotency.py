@@ -7,8 +7,10 @@
   after IDEMPOTENCY_KEY_TTL_SECONDS (24 h by default);
 * an answer of 5xx is not kept, so a retry can succeed later.
 
-If the server dies in the middle of the first request, its key stays "in progress" (409)
-until it expires: refusing is safe, guessing could create the same thing twice.
+The creation and the key's outcome (201 and Location) commit in one transaction, so a
+process that dies mid-request leaves either both or neither. Neither: once the claim is
+IDEMPOTENCY_LOCK_SECONDS old, a retry takes the key over and creates. Both, but the
+answer was lost: a retry replays 201 and the Location with the resource as it is now.
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ from fastapi import Header, Request, Response
 from pydantic import BaseModel
 
 from modules.shared.domain.errors import DomainError
-from modules.shared.infrastructure.idempotency import Claim, IdempotencyStore, StoredResponse
+from modules.shared.infrastructure.idempotency import (
+    Claim,
+    IdempotencyStore,
+    KeyTakenOver,
+    StoredResponse,
+    completed_by_the_creation,
+)
 from modules.shared.presentation.problems import PROBLEM_MEDIA_TYPE, domain_problem, problem
 
 IdempotencyKey = Annotated[
@@ -61,10 +69,23 @@ async def run_idempotently(
     client: str,
     body: BaseModel,
     store: IdempotencyStore,
-    create: Callable[[], Awaitable[Response]],
+    create: Callable[[], Awaitable[int]],
+    show: Callable[[int], Awaitable[Response]],
 ) -> Response:
+    """`create` makes the resource and returns its id; `show` renders a resource by id. The
+    answer is 201 with the resource and its Location, under the path of this request."""
+
+    def location(resource_id: int) -> str:
+        return f"{request.url.path}/{resource_id}"
+
+    async def created(resource_id: int) -> Response:
+        response = await show(resource_id)
+        response.status_code = 201
+        response.headers["Location"] = location(resource_id)
+        return response
+
     if header is None:
-        return await create()
+        return await created(await create())
     key = _parse_key(header)
     if key is None:
         return problem(
@@ -74,8 +95,8 @@ async def run_idempotently(
             title="Invalid Idempotency-Key",
             detail="Idempotency-Key must be 1 to 255 visible ASCII characters",
         )
-    claim, stored = await store.claim(client, key, _fingerprint(request, body))
-    if claim is Claim.MISMATCH:
+    claimed = await store.claim(client, key, _fingerprint(request, body))
+    if claimed.state is Claim.MISMATCH:
         return problem(
             request,
             422,
@@ -83,33 +104,31 @@ async def run_idempotently(
             title="Idempotency-Key reused",
             detail="this Idempotency-Key was already used for a different request",
         )
-    if claim is Claim.IN_PROGRESS:
-        return problem(
-            request,
-            409,
-            slug="idempotency-key-in-progress",
-            title="Request in progress",
-            detail="a request with this Idempotency-Key is still being processed; retry later",
-            headers={"Retry-After": "1"},
-        )
-    if claim is Claim.DONE:
-        assert stored is not None
-        return _replay(stored)
+    if claimed.state is Claim.IN_PROGRESS:
+        return _in_progress(request)
+    if claimed.state is Claim.DONE:
+        assert claimed.stored is not None
+        return await _replay(claimed.stored, show)
 
+    hold = claimed.hold
+    assert hold is not None
     try:
         try:
-            response = await create()
+            with completed_by_the_creation(hold, location):
+                resource_id = await create()
+            response = await created(resource_id)
         except DomainError as error:  # a 4xx outcome is an outcome: it is kept and replayed
             response = await domain_problem(request, error)
+        except KeyTakenOver:  # this request took so long that a retry runs in its place
+            return _in_progress(request)
     except BaseException:
-        await store.release(client, key)
+        await store.release(hold)
         raise
     if response.status_code >= 500:
-        await store.release(client, key)
+        await store.release(hold)
         return response
     await store.complete(
-        client,
-        key,
+        hold,
         StoredResponse(
             status_code=response.status_code,
             body=bytes(response.body).decode(),
@@ -120,7 +139,25 @@ async def run_idempotently(
     return response
 
 
-def _replay(stored: StoredResponse) -> Response:
+def _in_progress(request: Request) -> Response:
+    return problem(
+        request,
+        409,
+        slug="idempotency-key-in-progress",
+        title="Request in progress",
+        detail="a request with this Idempotency-Key is still being processed; retry later",
+        headers={"Retry-After": "1"},
+    )
+
+
+async def _replay(stored: StoredResponse, show: Callable[[int], Awaitable[Response]]) -> Response:
+    if stored.body is None:  # created, but its answer was lost with its process: show it now
+        assert stored.location is not None
+        response = await show(int(stored.location.rpartition("/")[2]))
+        response.status_code = stored.status_code
+        response.headers["Location"] = stored.location
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
     headers = {"Idempotent-Replayed": "true"}
     if stored.location:
         headers["Location"] = stored.location

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from modules.shared.infrastructure.outbox import OutboxRelay
+from modules.shared.infrastructure.relay import OutboxRelay
 from modules.shared.presentation.problems import problem_responses
 from modules.shared.presentation.schemas import SnowflakeId
 

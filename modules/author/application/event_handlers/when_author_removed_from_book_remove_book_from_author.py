@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from modules.author.application.event_handlers.apply_once import apply_to_author_once
 from modules.author.application.unit_of_work import AuthorUnitOfWork
 from modules.book.domain.events import AuthorRemovedFromBook
+from modules.shared.application.following import apply_once
 
 
 class WhenAuthorRemovedFromBookRemoveBookFromAuthor:
@@ -12,12 +12,11 @@ class WhenAuthorRemovedFromBookRemoveBookFromAuthor:
         self._uow = uow
 
     async def __call__(self, event: AuthorRemovedFromBook) -> None:
-        await apply_to_author_once(
+        await apply_once(
             self._uow,
             event_id=event.event_id,
             handler=self.name,
-            author_id=event.author_id,
-            book_id=event.book_id,
+            load=lambda: self._uow.authors.get(event.author_id, for_update=True),
             change=lambda author: author.remove_book(
                 event.book_id, as_of_book_version=event.book_version
             ),

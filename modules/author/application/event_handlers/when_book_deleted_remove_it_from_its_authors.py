@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from modules.author.application.event_handlers.apply_once import apply_to_author_once
 from modules.author.application.unit_of_work import AuthorUnitOfWork
 from modules.book.domain.events import BookDeleted
+from modules.shared.application.following import apply_once
 
 
 class WhenBookDeletedRemoveItFromItsAuthors:
@@ -16,13 +16,15 @@ class WhenBookDeletedRemoveItFromItsAuthors:
         # work, with an inbox record of its own, so a redelivery after a failure half-way
         # through skips the authors already done.
         for author_id in event.author_ids:
-            await apply_to_author_once(
-                self._uow,
-                event_id=event.event_id,
-                handler=f"{self.name}:{author_id}",
-                author_id=author_id,
-                book_id=event.book_id,
-                change=lambda author: author.remove_book(
-                    event.book_id, as_of_book_version=event.book_version
-                ),
-            )
+            await self._forget(event, author_id)
+
+    async def _forget(self, event: BookDeleted, author_id: int) -> None:
+        await apply_once(
+            self._uow,
+            event_id=event.event_id,
+            handler=f"{self.name}:{author_id}",
+            load=lambda: self._uow.authors.get(author_id, for_update=True),
+            change=lambda author: author.remove_book(
+                event.book_id, as_of_book_version=event.book_version
+            ),
+        )

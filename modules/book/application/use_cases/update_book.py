@@ -38,8 +38,11 @@ class UpdateBook:
             if book is None:
                 raise BookNotFound(command.book_id)
             book.expect_version(command.expected_version)
-            isbn_changes = isbn is not None and isbn != book.isbn
-            if isbn_changes and await uow.books.isbn_taken(isbn, except_book_id=book.id):
+            if (
+                isbn is not None
+                and isbn != book.isbn
+                and await uow.books.isbn_taken(isbn, except_book_id=book.id)
+            ):
                 raise DuplicateIsbn(isbn.value)
             changed = book.revise(
                 title=title, isbn=isbn, pages=pages, price=price, publication_year=year

@@ -1,0 +1,1 @@
+"""What runs the contexts while knowing none of them: storage, events, HTTP, settings."""

@@ -1,0 +1,1 @@
+"""HTTP mechanics every context's router shares."""
