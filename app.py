@@ -27,6 +27,7 @@ from modules.shared.infrastructure.observability import (
 )
 from modules.shared.infrastructure.settings import PROJECT_DIR, Settings, get_settings
 from modules.shared.presentation.body_guard import RequestBodyGuard
+from modules.shared.presentation.conditional import if_match_in_openapi
 from modules.shared.presentation.docs import install_docs
 from modules.shared.presentation.edge import install_edge
 from modules.shared.presentation.health import router as health_router
@@ -190,6 +191,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 routes=app.routes,
             )
             schema = use_problem_media_type_in_openapi(document_strict_query(schema))
+            schema = if_match_in_openapi(schema, required=settings.require_if_match)
             if not settings.api_keys:  # writes are open: the spec must not claim otherwise
                 schema = without_security(schema)
             app.openapi_schema = schema

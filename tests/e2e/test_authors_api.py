@@ -204,7 +204,9 @@ async def test_get_an_unknown_author_is_404(client: AsyncClient) -> None:
 
 async def test_list_answers_a_page_in_creation_order(client: AsyncClient) -> None:
     created = [await create_author(client, first_name=f"A{i}") for i in range(3)]
-    assert await get_json(client, "/authors") == {"items": created, "next_cursor": None}
+    page = await get_json(client, "/authors")
+    items = [{k: v for k, v in item.items() if k != "etag"} for item in page["items"]]
+    assert {**page, "items": items} == {"items": created, "next_cursor": None}
 
 
 async def test_list_of_nothing_is_an_empty_page(client: AsyncClient) -> None:

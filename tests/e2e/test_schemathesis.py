@@ -82,3 +82,18 @@ async def test_schemathesis_with_write_keys(database_url: str, tmp_path: Path) -
         server.stop()
     assert code == 0, output[-6000:]
     assert generated_cases(output) > 500
+
+
+async def test_schemathesis_with_if_match_required(database_url: str, tmp_path: Path) -> None:
+    """With REQUIRE_IF_MATCH on, the spec makes If-Match a required header of every
+    conditional write, and a write without it is a 428 (schemathesis' missing-header check)."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("one backend is enough for the If-Match contract")
+    await _empty_tables(database_url)
+    server = ServerProcess(database_url, tmp_path / "server.log", require_if_match="true")
+    try:
+        code, output = run_schemathesis(server.base_url)
+    finally:
+        server.stop()
+    assert code == 0, output[-6000:]
+    assert generated_cases(output) > 500

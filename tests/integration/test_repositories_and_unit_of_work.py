@@ -65,15 +65,15 @@ async def test_leaving_without_commit_rolls_back(container: Container) -> None:
         assert await uow.books.get(book.id) is None
 
 
-async def test_isbn_taken_sees_other_books_only(container: Container) -> None:
+async def test_holder_of_an_isbn_sees_other_books_only(container: Container) -> None:
     book = new_book()
     async with container.book_uow() as uow:
         uow.books.add(book)
         await uow.commit()
     async with container.book_uow() as uow:
-        assert await uow.books.isbn_taken(book.isbn)
-        assert not await uow.books.isbn_taken(book.isbn, except_book_id=book.id)
-        assert not await uow.books.isbn_taken(Isbn(next_isbn()))
+        assert await uow.books.holder_of(book.isbn) == book.id
+        assert await uow.books.holder_of(book.isbn, except_book_id=book.id) is None
+        assert await uow.books.holder_of(Isbn(next_isbn())) is None
 
 
 async def test_a_unique_violation_at_commit_is_typed_and_publishes_nothing(

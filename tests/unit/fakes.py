@@ -150,8 +150,9 @@ class FakeBookRepository:
     async def ids_naming(self, author_id: int) -> list[int]:
         return sorted(b.id for b in self._data.books.values() if b.has_author(author_id))
 
-    async def isbn_taken(self, isbn: Isbn, *, except_book_id: int | None = None) -> bool:
-        return any(b.isbn == isbn and b.id != except_book_id for b in self._data.books.values())
+    async def holder_of(self, isbn: Isbn, *, except_book_id: int | None = None) -> int | None:
+        holders = (b.id for b in self._data.books.values() if b.isbn == isbn)
+        return next((i for i in holders if i != except_book_id), None)
 
 
 class FakeDeletedAuthors:

@@ -9,8 +9,10 @@ from modules.shared.domain.errors import InvalidValue
 
 def _clean_name(field: str, value: str) -> str:
     text = value.strip()
-    if not 1 <= len(text) <= 100:
-        raise InvalidValue(field, f"{field} must be 1 to 100 characters")
+    if not text:
+        raise InvalidValue(field, f"{field} must not be blank")
+    if len(text) > 100:
+        raise InvalidValue(field, f"{field} must be at most 100 characters")
     return text
 
 

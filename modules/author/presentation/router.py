@@ -11,7 +11,12 @@ from modules.author.application.use_cases.create_author import CreateAuthor, Cre
 from modules.author.application.use_cases.delete_author import DeleteAuthor
 from modules.author.application.use_cases.update_author import UpdateAuthor, UpdateAuthorCommand
 from modules.author.domain.errors import AuthorNotFound
-from modules.author.presentation.schemas import AuthorCreate, AuthorOut, AuthorPatch
+from modules.author.presentation.schemas import (
+    AuthorCreate,
+    AuthorListItem,
+    AuthorOut,
+    AuthorPatch,
+)
 from modules.platform.http.dependencies import provide
 from modules.shared.application.paging import DEFAULT_LIMIT
 from modules.shared.infrastructure.idempotency import IdempotencyStore
@@ -21,6 +26,7 @@ from modules.shared.presentation.conditional import (
     not_modified_response,
     precondition,
     representation,
+    tagged_page,
 )
 from modules.shared.presentation.idempotency import IdempotencyKey, run_idempotently
 from modules.shared.presentation.problems import problem_responses
@@ -29,7 +35,6 @@ from modules.shared.presentation.schemas import (
     IdPath,
     LimitQuery,
     PageOut,
-    page_response,
     text,
 )
 from modules.shared.presentation.security import WriteClient
@@ -78,7 +83,7 @@ async def create_author(
     "/{author_id}",
     response_model=AuthorOut,
     summary="Get an author",
-    responses=problem_responses(304, 404, 422, 503),
+    responses=problem_responses(304, 400, 404, 422, 503),
 )
 async def get_author(
     author_id: IdPath, queries: Queries, if_none_match: IfNoneMatch = None
@@ -90,7 +95,7 @@ async def get_author(
 
 @router.get(
     "",
-    response_model=PageOut[AuthorOut],
+    response_model=PageOut[AuthorListItem],
     summary="List authors",
     responses=problem_responses(422, 503),
 )
@@ -104,14 +109,14 @@ async def list_authors(
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Response:
     page = await queries.list(AuthorFilter(name=name), after_id=after_id, limit=limit)
-    return page_response(PageOut[AuthorOut], page)
+    return tagged_page(AuthorOut, page)
 
 
 @router.patch(
     "/{author_id}",
     response_model=AuthorOut,
     summary="Change an author",
-    responses=problem_responses(400, 404, 412, 413, 415, *WRITE),
+    responses=problem_responses(400, 404, 412, 413, 415, 428, *WRITE),
 )
 async def update_author(
     author_id: IdPath,
@@ -119,7 +124,7 @@ async def update_author(
     _client: WriteClient,
     update: Annotated[UpdateAuthor, provide("update_author")],
     queries: Queries,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> Response:
     """With `If-Match`, the change applies only to the version the client has seen."""
     await update(
@@ -137,14 +142,14 @@ async def update_author(
     "/{author_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete an author",
-    responses=problem_responses(404, 409, 412, *WRITE),
+    responses=problem_responses(400, 404, 409, 412, 428, *WRITE),
 )
 async def delete_author(
     author_id: IdPath,
     _client: WriteClient,
     delete: Annotated[DeleteAuthor, provide("delete_author")],
     queries: Queries,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> None:
     """Refused with 409 while the author is still an author of any book."""
     await delete(

@@ -6,22 +6,32 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from modules.author.domain.value_objects import FirstName, LastName
+from modules.shared.presentation.conditional import EtagField
 from modules.shared.presentation.schemas import (
     NotNull,
     SnowflakeId,
     StrictInput,
+    domain_rule,
     text,
     whole_number,
 )
 
+# Blank names are refused with every other field error of the request (domain_rule).
 NameStr = text(min_length=1, max_length=100)
+FirstNameStr = Annotated[
+    NameStr, domain_rule(FirstName), Field(description="Not blank", examples=["Ursula"])
+]
+LastNameStr = Annotated[
+    NameStr, domain_rule(LastName), Field(description="Not blank", examples=["Le Guin"])
+]
 AgeInt = Annotated[whole_number(ge=1, le=150), Field(examples=[88])]
 BiographyStr = text(max_length=3000)
 
 
 class AuthorCreate(StrictInput):
-    first_name: NameStr = Field(examples=["Ursula"])
-    last_name: NameStr = Field(examples=["Le Guin"])
+    first_name: FirstNameStr
+    last_name: LastNameStr
     age: AgeInt
     biography: BiographyStr | None = Field(
         default=None, examples=["American author of speculative fiction."]
@@ -31,8 +41,8 @@ class AuthorCreate(StrictInput):
 class AuthorPatch(StrictInput):
     """Any subset of the fields; `biography: null` clears the biography."""
 
-    first_name: Annotated[NameStr, NotNull] = None  # type: ignore[assignment]
-    last_name: Annotated[NameStr, NotNull] = None  # type: ignore[assignment]
+    first_name: Annotated[FirstNameStr, NotNull] = None  # type: ignore[assignment]
+    last_name: Annotated[LastNameStr, NotNull] = None  # type: ignore[assignment]
     age: Annotated[AgeInt, NotNull] = None  # type: ignore[assignment]
     biography: BiographyStr | None = None
 
@@ -46,6 +56,17 @@ class AuthorBookOut(BaseModel):
     title: str
 
 
+AUTHOR_EXAMPLE = {
+    "id": "384017951453347841",
+    "first_name": "Ursula",
+    "last_name": "Le Guin",
+    "age": 88,
+    "biography": "American author of speculative fiction.",
+    "books": [{"id": "384017951453347840", "title": "The Left Hand of Darkness"}],
+    "version": 2,
+}
+
+
 class AuthorOut(BaseModel):
     id: SnowflakeId
     first_name: str
@@ -57,17 +78,15 @@ class AuthorOut(BaseModel):
 
     model_config = ConfigDict(
         from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "384017951453347841",
-                    "first_name": "Ursula",
-                    "last_name": "Le Guin",
-                    "age": 88,
-                    "biography": "American author of speculative fiction.",
-                    "books": [{"id": "384017951453347840", "title": "The Left Hand of Darkness"}],
-                    "version": 2,
-                }
-            ]
-        },
+        json_schema_extra={"examples": [AUTHOR_EXAMPLE]},
+    )
+
+
+class AuthorListItem(AuthorOut):
+    """An author in a list, with the ETag a GET of them would answer."""
+
+    etag: EtagField
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [AUTHOR_EXAMPLE | {"etag": '"2-5d41402abc4b"'}]}
     )

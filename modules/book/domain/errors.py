@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from modules.shared.domain.errors import Conflict, InvalidValue, NotFound
+from modules.shared.domain.errors import AlreadyTaken, Conflict, InvalidValue, NotFound
 
 
 class BookNotFound(NotFound):
@@ -11,11 +11,12 @@ class BookNotFound(NotFound):
         self.book_id = book_id
 
 
-class DuplicateIsbn(Conflict):
+class DuplicateIsbn(AlreadyTaken):
     title = "Duplicate ISBN"
 
-    def __init__(self, isbn: str) -> None:
-        super().__init__(f"a book with ISBN {isbn} already exists")
+    def __init__(self, isbn: str, existing_id: int | None) -> None:
+        holder = f"book {existing_id}" if existing_id is not None else "another book"
+        super().__init__(f"{holder} already has ISBN {isbn}", existing_id=existing_id)
         self.isbn = isbn
 
 

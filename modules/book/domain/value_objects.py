@@ -21,8 +21,10 @@ class Title:
 
     def __post_init__(self) -> None:
         text = self.value.strip()
-        if not 1 <= len(text) <= 255:
-            raise InvalidValue("title", "title must be 1 to 255 characters")
+        if not text:
+            raise InvalidValue("title", "title must not be blank")
+        if len(text) > 255:
+            raise InvalidValue("title", "title must be at most 255 characters")
         object.__setattr__(self, "value", text)
 
 

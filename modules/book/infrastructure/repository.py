@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from modules.book.domain.book import Book
@@ -33,8 +33,8 @@ class SqlAlchemyBookRepository:
         statement = select(book_authors.c.book_id).where(book_authors.c.author_id == author_id)
         return list((await self._session.scalars(statement.order_by(book_authors.c.book_id))).all())
 
-    async def isbn_taken(self, isbn: Isbn, *, except_book_id: int | None = None) -> bool:
+    async def holder_of(self, isbn: Isbn, *, except_book_id: int | None = None) -> int | None:
         condition = books.c.isbn == isbn.value
         if except_book_id is not None:
             condition = condition & (books.c.id != except_book_id)
-        return bool(await self._session.scalar(select(exists().where(condition))))
+        return await self._session.scalar(select(books.c.id).where(condition))

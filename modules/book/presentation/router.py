@@ -13,7 +13,7 @@ from modules.book.application.use_cases.delete_book import DeleteBook
 from modules.book.application.use_cases.remove_author_from_book import RemoveAuthorFromBook
 from modules.book.application.use_cases.update_book import UpdateBook, UpdateBookCommand
 from modules.book.domain.errors import BookNotFound
-from modules.book.presentation.schemas import BookCreate, BookOut, BookPatch
+from modules.book.presentation.schemas import BookCreate, BookListItem, BookOut, BookPatch
 from modules.platform.http.dependencies import provide
 from modules.shared.application.paging import DEFAULT_LIMIT
 from modules.shared.infrastructure.idempotency import IdempotencyStore
@@ -23,6 +23,7 @@ from modules.shared.presentation.conditional import (
     not_modified_response,
     precondition,
     representation,
+    tagged_page,
 )
 from modules.shared.presentation.idempotency import IdempotencyKey, run_idempotently
 from modules.shared.presentation.problems import problem_responses
@@ -32,7 +33,6 @@ from modules.shared.presentation.schemas import (
     IdQuery,
     LimitQuery,
     PageOut,
-    page_response,
     text,
 )
 from modules.shared.presentation.security import WriteClient
@@ -68,7 +68,8 @@ async def create_book(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Creates a book; each listed author then lists it too. A duplicate ISBN (in either
-    ISBN-10 or ISBN-13 form) is a 409; unknown author ids are a 422 that names them."""
+    ISBN-10 or ISBN-13 form) is a 409 naming the book that has it (`existing_id`,
+    `existing_url`); unknown author ids are a 422 that names them."""
 
     return await run_idempotently(
         request,
@@ -85,7 +86,7 @@ async def create_book(
     "/{book_id}",
     response_model=BookOut,
     summary="Get a book",
-    responses=problem_responses(304, 404, 422, 503),
+    responses=problem_responses(304, 400, 404, 422, 503),
 )
 async def get_book(
     book_id: IdPath, queries: Queries, if_none_match: IfNoneMatch = None
@@ -95,7 +96,10 @@ async def get_book(
 
 
 @router.get(
-    "", response_model=PageOut[BookOut], summary="List books", responses=problem_responses(422, 503)
+    "",
+    response_model=PageOut[BookListItem],
+    summary="List books",
+    responses=problem_responses(422, 503),
 )
 async def list_books(
     queries: Queries,
@@ -110,14 +114,14 @@ async def list_books(
     page = await queries.list(
         BookFilter(title=title, author_id=author_id), after_id=after_id, limit=limit
     )
-    return page_response(PageOut[BookOut], page)
+    return tagged_page(BookOut, page)
 
 
 @router.patch(
     "/{book_id}",
     response_model=BookOut,
     summary="Change a book",
-    responses=problem_responses(400, 404, 409, 412, 413, 415, *WRITE),
+    responses=problem_responses(400, 404, 409, 412, 413, 415, 428, *WRITE),
 )
 async def update_book(
     book_id: IdPath,
@@ -125,9 +129,10 @@ async def update_book(
     _client: WriteClient,
     update: Annotated[UpdateBook, provide("update_book")],
     queries: Queries,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> Response:
-    """With `If-Match`, the change applies only to the version the client has seen."""
+    """With `If-Match`, the change applies only to the version the client has seen. A
+    duplicate ISBN is a 409 naming the book that has it (`existing_id`, `existing_url`)."""
     expected = await precondition(if_match, lambda: _current(queries, book_id))
     await update(
         UpdateBookCommand(
@@ -141,14 +146,14 @@ async def update_book(
     "/{book_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a book",
-    responses=problem_responses(404, 412, *WRITE),
+    responses=problem_responses(400, 404, 412, 428, *WRITE),
 )
 async def delete_book(
     book_id: IdPath,
     _client: WriteClient,
     delete: Annotated[DeleteBook, provide("delete_book")],
     queries: Queries,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> None:
     """Deletes the book; its authors then no longer list it."""
     await delete(
@@ -160,7 +165,7 @@ async def delete_book(
     "/{book_id}/authors/{author_id}",
     response_model=BookOut,
     summary="Add an author to a book",
-    responses=problem_responses(404, 409, 412, *WRITE),
+    responses=problem_responses(400, 404, 409, 412, 428, *WRITE),
 )
 async def add_author(
     book_id: IdPath,
@@ -168,7 +173,7 @@ async def add_author(
     _client: WriteClient,
     add: Annotated[AddAuthorToBook, provide("add_author_to_book")],
     queries: Queries,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> Response:
     """404 for an unknown book or author, 409 if already an author; the author then lists
     the book (through the `AuthorAddedToBook` event)."""
@@ -181,7 +186,7 @@ async def add_author(
     "/{book_id}/authors/{author_id}",
     response_model=BookOut,
     summary="Remove an author from a book",
-    responses=problem_responses(404, 412, *WRITE),
+    responses=problem_responses(400, 404, 412, 428, *WRITE),
 )
 async def remove_author(
     book_id: IdPath,
@@ -189,7 +194,7 @@ async def remove_author(
     _client: WriteClient,
     remove: Annotated[RemoveAuthorFromBook, provide("remove_author_from_book")],
     queries: Queries,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> Response:
     expected = await precondition(if_match, lambda: _current(queries, book_id))
     await remove(book_id, author_id, expected_version=expected)

@@ -6,20 +6,33 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from modules.book.domain.value_objects import MAX_PAGES, MAX_PRICE_WON
+from modules.book.domain.value_objects import (
+    MAX_PAGES,
+    MAX_PRICE_WON,
+    Isbn,
+    PublicationYear,
+    Title,
+)
+from modules.shared.presentation.conditional import EtagField
 from modules.shared.presentation.schemas import (
     NotNull,
     SnowflakeId,
     StrictInput,
+    domain_rule,
     text,
     whole_number,
 )
 
+# The domain's own rules run as validators too (domain_rule), so that one 422 lists every
+# field error of a request: a blank title, an ISBN checksum, a year after next year.
 TitleStr = Annotated[
-    text(min_length=1, max_length=255), Field(examples=["The Left Hand of Darkness"])
+    text(min_length=1, max_length=255),
+    domain_rule(Title),
+    Field(description="Not blank", examples=["The Left Hand of Darkness"]),
 ]
 IsbnStr = Annotated[
     text(min_length=10, max_length=17),
+    domain_rule(Isbn),
     Field(
         description="ISBN-10 or ISBN-13; hyphens and spaces allowed; answered as ISBN-13",
         examples=["978-0-441-47812-5"],
@@ -32,6 +45,7 @@ PriceInt = Annotated[
 ]
 YearInt = Annotated[
     whole_number(ge=1, le=9999),
+    domain_rule(PublicationYear),
     Field(description="At most next year", examples=[1969]),
 ]
 
@@ -69,6 +83,18 @@ class BookAuthorOut(BaseModel):
     last_name: str
 
 
+BOOK_EXAMPLE = {
+    "id": "384017951453347840",
+    "title": "The Left Hand of Darkness",
+    "isbn": "9780441478125",
+    "pages": 304,
+    "price": 15000,
+    "publication_year": 1969,
+    "authors": [{"id": "384017951453347841", "first_name": "Ursula", "last_name": "Le Guin"}],
+    "version": 1,
+}
+
+
 class BookOut(BaseModel):
     id: SnowflakeId
     title: str
@@ -81,20 +107,15 @@ class BookOut(BaseModel):
 
     model_config = ConfigDict(
         from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "384017951453347840",
-                    "title": "The Left Hand of Darkness",
-                    "isbn": "9780441478125",
-                    "pages": 304,
-                    "price": 15000,
-                    "publication_year": 1969,
-                    "authors": [
-                        {"id": "384017951453347841", "first_name": "Ursula", "last_name": "Le Guin"}
-                    ],
-                    "version": 1,
-                }
-            ]
-        },
+        json_schema_extra={"examples": [BOOK_EXAMPLE]},
+    )
+
+
+class BookListItem(BookOut):
+    """A book in a list, with the ETag a GET of it would answer."""
+
+    etag: EtagField
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [BOOK_EXAMPLE | {"etag": '"1-5d41402abc4b"'}]}
     )

@@ -39,6 +39,18 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class AlreadyTaken(Conflict):
+    """A value that must be unique belongs to another aggregate already (maps to 409
+    naming that aggregate, so a client can go to it without searching). The id is None
+    only when the holder went away again before it could be looked up."""
+
+    title = "Already taken"
+
+    def __init__(self, detail: str, *, existing_id: int | None) -> None:
+        super().__init__(detail)
+        self.existing_id = existing_id
+
+
 class ConcurrentModification(Conflict):
     """Someone else changed the aggregate between our read and our write."""
 

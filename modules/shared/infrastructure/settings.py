@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     cors_allow_credentials: bool = False
     # Host names this service answers to ("*.example.com" for subdomains); empty: any.
     allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Refuse (428) a PATCH or DELETE without If-Match: no client can overwrite a change it
+    # has not seen. Off by default, so a plain `curl -X PATCH` works while trying it out.
+    require_if_match: bool = False
     idempotency_key_ttl_seconds: int = Field(default=24 * 3600, ge=60, le=30 * 24 * 3600)
     # A key claimed longer ago than this, with no outcome, belongs to a request that died:
     # a retry may take it over. Keep it well above the longest request.

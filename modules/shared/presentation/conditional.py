@@ -10,21 +10,40 @@ author's name inside a book - so a 304 never hides new data.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Header, Response
-from pydantic import BaseModel
+from fastapi import Depends, Header, Request, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 
+from modules.shared.application.paging import Page
 from modules.shared.domain.errors import VersionMismatch
 
-IfMatch = Annotated[
-    str | None,
-    Header(
-        max_length=1000,
-        description="Apply the change only if the resource still has this ETag (else 412)",
-    ),
-]
+
+async def _if_match(
+    request: Request,
+    if_match: Annotated[
+        str | None,
+        Header(
+            max_length=1000,
+            description="Apply the change only if the resource still has this ETag (else 412)",
+        ),
+    ] = None,
+) -> str | None:
+    # With REQUIRE_IF_MATCH, a write that did not say which version it changes is refused
+    # (RFC 6585 §3): it would silently overwrite whatever another client wrote meanwhile.
+    if if_match is None and request.app.state.container.settings().require_if_match:
+        raise HTTPException(
+            428,
+            "this write needs If-Match: send the ETag of your last read of the resource "
+            "(a GET's ETag header, or a list item's `etag`), or * to overwrite any version",
+        )
+    return if_match
+
+
+IfMatch = Annotated[str | None, Depends(_if_match)]
 IfNoneMatch = Annotated[
     str | None,
     Header(max_length=1000, description="Answer 304 if the resource still has this ETag"),
@@ -87,9 +106,57 @@ def expected_version(if_match: str | None, current: Response) -> int | None:
     tags = _tags(if_match)
     if "*" in tags:
         return None
-    if etag not in tags:  # weak tags (W/"...") never match for If-Match
+    if etag not in tags and any(t.startswith("W/") for t in tags):
+        raise VersionMismatch(
+            "If-Match compares entity tags strongly, so a weak tag (W/...) never matches: "
+            f"send the ETag as this service gave it, which is {etag} now"
+        )
+    if etag not in tags:
         raise VersionMismatch(
             f"the resource has changed since you read it (its ETag is now {etag}): "
             "read it again, then retry"
         )
     return version_of(etag)
+
+
+# A list item's `etag` member (documented on each list's item schema).
+EtagField = Annotated[
+    str,
+    Field(
+        description=(
+            "The ETag a GET of this item answers now: send it as If-Match to change the "
+            "item without reading it first"
+        ),
+        examples=['"1-5d41402abc4b"'],
+    ),
+]
+
+
+def tagged_page(model: type[BaseModel], page: Page[Any]) -> Response:
+    """A page of a list whose items each carry `etag`, equal to the ETag a GET of the item
+    answers: each item is serialised exactly as a GET would, tagged, and the tag added as
+    its last member. The route returns the Response itself: handed a model, FastAPI would
+    validate it all over again; its response_model still documents it."""
+    items = []
+    for view in page.items:
+        body = model.__pydantic_serializer__.to_json(model.model_validate(view))
+        tag = json.dumps(entity_tag(view.version, body)).encode()
+        items.append(body[:-1] + b',"etag":' + tag + b"}")
+    next_cursor = json.dumps(page.next_cursor).encode()
+    return Response(
+        b'{"items":[' + b",".join(items) + b'],"next_cursor":' + next_cursor + b"}",
+        media_type="application/json",
+    )
+
+
+def if_match_in_openapi(schema: dict[str, Any], *, required: bool) -> dict[str, Any]:
+    """Make the spec say what REQUIRE_IF_MATCH does: with it, If-Match is a required header
+    of every conditional write (else 428); without it, no write answers 428."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
+                    parameter["required"] = required
+            if not required:
+                operation.get("responses", {}).pop("428", None)
+    return schema

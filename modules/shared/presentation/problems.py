@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from modules.shared.domain.errors import (
+    AlreadyTaken,
     Conflict,
     DomainError,
     InvalidValue,
@@ -46,7 +47,19 @@ class Problem(BaseModel):
     detail: str = Field(examples=["no book with id 384017951453347840"])
     instance: str | None = Field(default=None, examples=["/books/384017951453347840"])
     errors: list[FieldError] | None = Field(
-        default=None, description="The failing fields, for validation errors (422)"
+        default=None,
+        description="Every failing field or header of the request at once (400 and 422)",
+    )
+    # Extension members (RFC 9457 §3.2) of a 409 for a value that must be unique.
+    existing_id: str | None = Field(
+        default=None,
+        description="409 for a taken unique value: the id of the resource that holds it",
+        examples=["384017951453347840"],
+    )
+    existing_url: str | None = Field(
+        default=None,
+        description="409 for a taken unique value: the URL of the resource that holds it",
+        examples=["/books/384017951453347840"],
     )
 
 
@@ -63,6 +76,7 @@ def problem(
     detail: str,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    **extensions: str,
 ) -> ProblemResponse:
     body = Problem(
         type=TYPE_PREFIX + slug,
@@ -71,6 +85,7 @@ def problem(
         detail=detail,
         instance=request.url.path,
         errors=[FieldError(**e) for e in errors] if errors is not None else None,
+        **extensions,
     )
     return ProblemResponse(
         body.model_dump(mode="json", exclude_none=True), status_code=status, headers=headers
@@ -93,6 +108,16 @@ async def domain_problem(request: Request, error: Exception) -> ProblemResponse:
             detail=error.detail,
             errors=[{"loc": ["body", error.field], "msg": error.detail, "type": _slug(error)}],
         )
+    if isinstance(error, AlreadyTaken) and error.existing_id is not None:
+        return problem(
+            request,
+            409,
+            slug=_slug(error),
+            title=error.title,
+            detail=error.detail,
+            existing_id=str(error.existing_id),
+            existing_url=f"{_collection(request)}/{error.existing_id}",
+        )
     if isinstance(error, NotFound):
         status = 404
     elif isinstance(error, VersionMismatch):
@@ -104,16 +129,21 @@ async def domain_problem(request: Request, error: Exception) -> ProblemResponse:
     return problem(request, status, slug=_slug(error), title=error.title, detail=error.detail)
 
 
+def _collection(request: Request) -> str:
+    """The collection the request addressed: "/books" for both POST /books and PATCH
+    /books/{book_id} - where a resource that holds a taken value lives too."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", request.url.path)
+    return str(path).split("/{", 1)[0]
+
+
 async def _validation_error(request: Request, error: Exception) -> ProblemResponse:
+    """Every failing field at once. A body that is not JSON at all, or a malformed header,
+    is malformed syntax - 400 (RFC 9110 §15.5.1); values that parse but break a rule, 422."""
     assert isinstance(error, RequestValidationError)
-    errors = [
-        {
-            "loc": [str(p) if not isinstance(p, int) else p for p in e.get("loc", ())],
-            "msg": e.get("msg", "invalid"),
-            "type": e.get("type", "value_error"),
-        }
-        for e in error.errors()
-    ]
+    errors = [_field_error(e) for e in error.errors()]
+    malformed = any(e["type"] == "json_invalid" or e["loc"][:1] == ["header"] for e in errors)
+    status = 400 if malformed else 422
     first = errors[0] if errors else None
     detail = (
         f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}" if first else "invalid request"
@@ -121,8 +151,30 @@ async def _validation_error(request: Request, error: Exception) -> ProblemRespon
     if len(errors) > 1:
         detail += f" (and {len(errors) - 1} more)"
     return problem(
-        request, 422, slug="validation-error", title="Invalid request", detail=detail, errors=errors
+        request,
+        status,
+        slug="bad-request" if malformed else "validation-error",
+        title=status_title(400) if malformed else "Invalid request",
+        detail=detail,
+        errors=errors,
     )
+
+
+def _field_error(error: Any) -> dict[str, Any]:
+    if error.get("type") == "json_invalid":  # FastAPI's loc is ["body", <offset>]
+        offset = error["loc"][-1]
+        reason = error.get("ctx", {}).get("error", "cannot be decoded")
+        return {
+            "loc": ["body"],
+            "msg": f"not valid JSON: {reason} (at character {offset})",
+            "type": "json_invalid",
+        }
+    return {
+        "loc": [str(p) if not isinstance(p, int) else p for p in error.get("loc", ())],
+        # pydantic prefixes the message of a ValueError raised by a validator
+        "msg": str(error.get("msg", "invalid")).removeprefix("Value error, "),
+        "type": error.get("type", "value_error"),
+    }
 
 
 # Titles fixed here, not taken from http.HTTPStatus, whose phrases change between Python
@@ -138,6 +190,7 @@ STATUS_TITLES = {
     413: "Content Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
+    428: "Precondition Required",
     429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
@@ -254,16 +307,20 @@ def install_problem_handlers(app: FastAPI) -> None:
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problems a route can answer."""
     descriptions = {
-        400: "Bad request: a body that cannot be decoded, or a malformed Idempotency-Key",
+        400: "Malformed request: a body that is not valid JSON, or a malformed header",
         404: "Unknown id",
-        409: "Conflict with the current state",
+        409: (
+            "Conflict with the current state; a taken unique value names its holder in "
+            "`existing_id` and `existing_url`"
+        ),
         304: "Not modified: the If-None-Match ETag is still current",
         401: "A write without `Authorization: Bearer <key>` (when API keys are on)",
         403: "A write with an unknown key",
         412: "If-Match does not match the current ETag: nothing was changed",
         413: "Request body over the size limit",
         415: "The body is not JSON",
-        422: "Invalid input: `errors` names each failing field",
+        422: "Invalid input: `errors` lists every failing field at once",
+        428: "A write without `If-Match` (when REQUIRE_IF_MATCH is on)",
         503: "Database unavailable; retry after `Retry-After` seconds",
     }
     return {

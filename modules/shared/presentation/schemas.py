@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Path, Query, Response
+from fastapi import Depends, Path, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -17,15 +19,16 @@ from pydantic import (
     StringConstraints,
     WithJsonSchema,
 )
+from pydantic_core import PydanticCustomError
 
 from modules.shared.application.paging import (
     CURSOR_PATTERN,
     DEFAULT_LIMIT,
     MAX_LIMIT,
     MalformedCursor,
-    Page,
     decode_cursor,
 )
+from modules.shared.domain.errors import InvalidValue
 
 MAX_ID = (1 << 63) - 1
 ID_PATTERN = r"^[0-9]{1,19}$"
@@ -45,12 +48,38 @@ def _storable(value: Any) -> Any:
     return value
 
 
-def _decimal_digits(value: Any) -> Any:
-    # An id is written in decimal digits: no sign, spaces, underscores or decimal point,
-    # which a lenient integer parser would otherwise accept ("+1", " 1", "1_0", "1.0").
-    if isinstance(value, str) and not _DIGITS.fullmatch(value):
-        raise ValueError("must be an id of 1 to 19 decimal digits")
-    return value
+def _digits_only(message: str) -> Any:
+    """A before-validator: a number in a path or query is written in decimal digits - no
+    sign, spaces, underscores or decimal point, which a lenient integer parser would
+    otherwise accept ("+1", " 1", "1_0", "1.0")."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and not _DIGITS.fullmatch(value):
+            raise ValueError(message)
+        return value
+
+    return BeforeValidator(check)
+
+
+_decimal_digits = _digits_only("must be an id of 1 to 19 decimal digits")
+
+
+def domain_rule(value_object: Callable[[Any], object]) -> Any:
+    """Run a value object's own check (an ISBN checksum, a blank title) while the request
+    is validated, so its refusal is listed with every other field error of the request in
+    one 422, under the value object's own message. The use case checks again (the domain
+    never trusts its caller); this only reports sooner and all at once."""
+
+    def check(value: Any) -> Any:
+        try:
+            value_object(value)
+        except InvalidValue as error:
+            raise PydanticCustomError(
+                "invalid-value", "{reason}", {"reason": error.detail}
+            ) from None
+        return value
+
+    return AfterValidator(check)
 
 
 def text(*, min_length: int | None = None, max_length: int) -> Any:
@@ -82,7 +111,7 @@ def whole_number(*, ge: int, le: int) -> Any:
 SnowflakeId = Annotated[
     int,
     Field(ge=1, le=MAX_ID),
-    BeforeValidator(_decimal_digits),
+    _decimal_digits,
     PlainSerializer(str, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": ID_PATTERN, "examples": ["384017951453347840"]}),
 ]
@@ -95,7 +124,7 @@ IdPath = Annotated[
         description="A Snowflake id (decimal digits)",
         examples=[384017951453347840],
     ),
-    BeforeValidator(_decimal_digits),
+    _decimal_digits,
     # Documented as a string of digits, like the ids in bodies: a generated client must not
     # hold an id in a floating-point number.
     WithJsonSchema({"type": "string", "pattern": ID_PATTERN, "examples": ["384017951453347840"]}),
@@ -103,14 +132,14 @@ IdPath = Annotated[
 IdQuery = Annotated[
     int,
     Field(ge=1, le=MAX_ID),
-    BeforeValidator(_decimal_digits),
+    _decimal_digits,
     WithJsonSchema({"type": "string", "pattern": ID_PATTERN}),
 ]
 
 LimitQuery = Annotated[
     int,
     Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}"),
-    BeforeValidator(_decimal_digits),
+    _digits_only(f"must be a whole number from 1 to {MAX_LIMIT}, in decimal digits"),
 ]
 
 
@@ -148,16 +177,6 @@ class PageOut(BaseModel, Generic[T]):
     )
 
 
-def page_response(model: type[PageOut[Any]], page: Page[Any]) -> Response:
-    """A page of views as JSON, validated in one pass and serialised once. The route
-    returns the Response itself: handed a model, FastAPI would validate it all over again
-    (measured: a fifth of a 20-item page's CPU); its response_model still documents it."""
-    out = model.model_validate(
-        {"items": page.items, "next_cursor": page.next_cursor}, from_attributes=True
-    )
-    return Response(model.__pydantic_serializer__.to_json(out), media_type="application/json")
-
-
 class StrictInput(BaseModel):
     """Request bodies: unknown fields are refused, so typos do not pass silently."""
 
@@ -181,6 +200,7 @@ NotNull = BeforeValidator(_refuse_null)
 __all__ = [
     "AfterIdFromCursor",
     "DEFAULT_LIMIT",
+    "domain_rule",
     "IdPath",
     "IdQuery",
     "LimitQuery",

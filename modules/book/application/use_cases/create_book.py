@@ -42,8 +42,9 @@ class CreateBook:
             deleted = await uow.deleted_authors.among(command.author_ids)
             if deleted:
                 raise UnknownAuthors([a for a in dict.fromkeys(command.author_ids) if a in deleted])
-            if await uow.books.isbn_taken(isbn):
-                raise DuplicateIsbn(isbn.value)
+            holder = await uow.books.holder_of(isbn)
+            if holder is not None:
+                raise DuplicateIsbn(isbn.value, holder)
             book = Book.create(
                 title=title,
                 isbn=isbn,
@@ -56,5 +57,5 @@ class CreateBook:
             try:
                 await uow.commit()
             except UniqueConstraintViolated:  # a concurrent request took the ISBN first
-                raise DuplicateIsbn(isbn.value) from None
+                raise DuplicateIsbn(isbn.value, await uow.books.holder_of(isbn)) from None
         return book.id

@@ -38,12 +38,10 @@ class UpdateBook:
             if book is None:
                 raise BookNotFound(command.book_id)
             book.expect_version(command.expected_version)
-            if (
-                isbn is not None
-                and isbn != book.isbn
-                and await uow.books.isbn_taken(isbn, except_book_id=book.id)
-            ):
-                raise DuplicateIsbn(isbn.value)
+            if isbn is not None and isbn != book.isbn:
+                holder = await uow.books.holder_of(isbn, except_book_id=book.id)
+                if holder is not None:
+                    raise DuplicateIsbn(isbn.value, holder)
             changed = book.revise(
                 title=title, isbn=isbn, pages=pages, price=price, publication_year=year
             )
@@ -51,5 +49,7 @@ class UpdateBook:
                 return
             try:
                 await uow.commit()
-            except UniqueConstraintViolated:
-                raise DuplicateIsbn(isbn.value if isbn else book.isbn.value) from None
+            except UniqueConstraintViolated:  # a concurrent request took the ISBN first
+                taken = isbn or book.isbn
+                holder = await uow.books.holder_of(taken, except_book_id=command.book_id)
+                raise DuplicateIsbn(taken.value, holder) from None
