@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
@@ -29,6 +29,7 @@ from modules.shared.infrastructure.settings import PROJECT_DIR, Settings, get_se
 from modules.shared.presentation.body_guard import RequestBodyGuard
 from modules.shared.presentation.conditional import if_match_in_openapi
 from modules.shared.presentation.docs import install_docs
+from modules.shared.presentation.edge import install_edge
 from modules.shared.presentation.health import router as health_router
 from modules.shared.presentation.ops import router as ops_router
 from modules.shared.presentation.problems import (
@@ -37,6 +38,10 @@ from modules.shared.presentation.problems import (
     without_security,
 )
 from modules.shared.presentation.security import digest
+from modules.shared.presentation.strict_query import (
+    document_strict_query,
+    refuse_unknown_query_parameters,
+)
 
 DESCRIPTION = """
 A catalogue of **books** and **authors**, built as a layered Domain-Driven Design modular
@@ -134,10 +139,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # install_docs serves /docs and /redoc without a CDN
         redoc_url=None,
         generate_unique_id_function=operation_id,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     app.state.container = container
     app.state.write_key_digests = tuple(digest(key) for key in settings.api_keys)
-    app.add_middleware(RequestBodyGuard, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestBodyGuard,
+        max_bytes=settings.max_body_bytes,
+        timeout_seconds=settings.body_timeout_seconds,
+    )
+    install_edge(app, settings)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -179,7 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 description=app.description,
                 routes=app.routes,
             )
-            schema = use_problem_media_type_in_openapi(schema)
+            schema = use_problem_media_type_in_openapi(document_strict_query(schema))
             schema = if_match_in_openapi(schema, required=settings.require_if_match)
             if not settings.api_keys:  # writes are open: the spec must not claim otherwise
                 schema = without_security(schema)

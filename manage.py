@@ -45,7 +45,8 @@ def serve(settings: Settings) -> int:
         port=settings.port,
         workers=settings.workers,  # each worker process leases its own Snowflake worker id
         loop="uvloop",
-        http="httptools",
+        # httptools, with bounded request heads (see server_limits.py).
+        http="modules.shared.presentation.server_limits:BoundedHttpToolsProtocol",
         proxy_headers=False,
         log_config=None,  # the app configures logging (structured, with request ids)
         access_log=settings.access_log,

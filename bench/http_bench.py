@@ -147,6 +147,7 @@ class Endpoint:
 
 ENDPOINTS = [
     Endpoint("get_book", "GET /books/{id}", "read", "get_book"),
+    Endpoint("get_book_big_head", "GET /books/{id} (40 headers, 8.6 KiB)", "read", "get_book"),
     Endpoint("list_by_title", "GET /books?title=… (a common word)", "read", "get_book"),
     Endpoint("list_by_phrase", "GET /books?title=… (a rare phrase)", "read", "get_book"),
     Endpoint("list_by_author", "GET /books?author_id=…", "read", "get_book"),

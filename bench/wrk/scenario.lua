@@ -1,9 +1,9 @@
 -- wrk script for bench/http_bench.py: one scenario per run, chosen by BENCH_SCENARIO.
 --
 -- Environment (set by the harness):
---   BENCH_SCENARIO    get_book | list_by_title | list_by_phrase | list_by_author | page_deep |
---                     get_author | post_author | post_book | post_book_bare | add_author |
---                     mixed
+--   BENCH_SCENARIO    get_book | get_book_big_head | list_by_title | list_by_phrase |
+--                     list_by_author | page_deep | get_author | post_author | post_book |
+--                     post_book_bare | add_author | mixed
 --   BENCH_DATA_DIR    book_ids.txt, author_ids.txt, words.txt, cursors.txt (one per line)
 --   BENCH_ISBN_BASE   first number of this run's ISBNs (unique per wrk run, see below)
 --   BENCH_PAGE_LIMIT  page size of the list scenarios
@@ -91,6 +91,17 @@ end
 
 local function get_book()
   return wrk.format("GET", "/books/" .. pick(book_ids))
+end
+
+-- 40 headers, about 8.6 KiB: a head half the size MAX_HEADER_BYTES allows, so the edge's
+-- checks of a head (the server's and the app's) show what they cost where they count most.
+local BIG_HEAD = {}
+for i = 1, 40 do
+  BIG_HEAD["X-Filler-" .. i] = string.rep("x", 200)
+end
+
+local function get_book_big_head()
+  return wrk.format("GET", "/books/" .. pick(book_ids), BIG_HEAD)
 end
 
 local function get_author()
@@ -209,6 +220,7 @@ end
 
 local SCENARIOS = {
   get_book = get_book,
+  get_book_big_head = get_book_big_head,
   get_author = get_author,
   list_by_title = list_by_title,
   list_by_phrase = list_by_phrase,

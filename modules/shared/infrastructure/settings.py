@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     worker_id_lease_seconds: float = Field(default=30.0, ge=2, le=3600)
     workers: int = Field(default=1, ge=1, le=64)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # The request head (request line and header fields): larger or longer ones get 431.
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
+    max_header_count: int = Field(default=100, ge=10, le=10_000)
+    # A request head must arrive whole this long after its first byte (the server's job);
+    # a body, this long after the head.
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Unset: readable lines in development, JSON lines (for a log pipeline) otherwise.
     log_format: Literal["json", "console"] | None = None
@@ -54,6 +61,8 @@ class Settings(BaseSettings):
     docs_enabled: bool = True
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     cors_allow_credentials: bool = False
+    # Host names this service answers to ("*.example.com" for subdomains); empty: any.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Refuse (428) a PATCH or DELETE without If-Match: no client can overwrite a change it
     # has not seen. Off by default, so a plain `curl -X PATCH` works while trying it out.
     require_if_match: bool = False
@@ -122,12 +131,20 @@ class Settings(BaseSettings):
             raise ValueError("must be a NATS URL, as in nats://127.0.0.1:4222")
         return url
 
-    @field_validator("api_keys", "cors_origins", mode="before")
+    @field_validator("api_keys", "cors_origins", "allowed_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_patterns(cls, hosts: list[str]) -> list[str]:
+        for host in hosts:
+            if host != "*" and ("*" in host[1:] or host.startswith("*") and host[1:2] != "."):
+                raise ValueError(f"{host!r}: a wildcard must be a whole label, as in *.example.com")
+        return [host.lower() for host in hosts]
 
     @field_validator("api_keys")
     @classmethod

@@ -6,7 +6,10 @@ as a puzzling 422.)
 
 * a Content-Length over the limit is refused at once (413), and a streamed body is cut
   off as soon as it passes the limit;
-* a non-empty body whose Content-Type is not JSON is refused (415).
+* a non-empty body whose Content-Type is not JSON, or that is compressed (any
+  Content-Encoding but identity), is refused (415);
+* a body that has not arrived whole within `timeout_seconds` of the head is a 408 (the
+  server times out slow heads; a slow body only the app sees).
 
 A refusal first reads and discards what the client is still sending, up to a bound: a
 connection closed with unread bytes is reset by the kernel, and the answer in flight
@@ -33,6 +36,7 @@ from modules.shared.presentation.problems import (
 # sends more, or more slowly, is cut off and may see a reset instead.
 DISCARD_MAX_BYTES = 64 * 1024 * 1024
 DISCARD_MAX_SECONDS = 10.0
+BODY_TIMEOUT_DETAIL = "the request body did not arrive in time"
 
 
 async def _discard_rest(receive: Receive, headers: dict[bytes, bytes]) -> None:
@@ -59,9 +63,10 @@ def _is_json(content_type: bytes) -> bool:
 
 
 class RequestBodyGuard:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_seconds: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_seconds = timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,15 +89,32 @@ class RequestBodyGuard:
                 "request bodies must be JSON, sent with Content-Type: application/json",
             )
             return
+        coding = headers.get(b"content-encoding", b"identity").strip().lower()
+        if has_body and coding != b"identity":
+            await _discard_rest(receive, headers)
+            await _refuse(
+                scope,
+                send,
+                415,
+                "request bodies must not be compressed: send them without Content-Encoding",
+                [(b"accept-encoding", b"identity")],  # RFC 9110 §15.5.16
+            )
+            return
         if not has_body:
             await self.app(scope, receive, send)
             return
 
         received = 0
+        deadline = asyncio.get_running_loop().time() + self.timeout_seconds
 
         async def limited_receive() -> Message:
             nonlocal received
-            message = await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                # Raised inside the route's body read: the problem handlers answer 408.
+                raise HTTPException(408, BODY_TIMEOUT_DETAIL, {"Connection": "close"}) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
@@ -105,7 +127,13 @@ class RequestBodyGuard:
         await self.app(scope, limited_receive, send)
 
 
-async def _refuse(scope: Scope, send: Send, status: int, detail: str) -> None:
+async def _refuse(
+    scope: Scope,
+    send: Send,
+    status: int,
+    detail: str,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     body = json.dumps(
         {
             "type": TYPE_PREFIX + status_slug(status),
@@ -123,6 +151,7 @@ async def _refuse(scope: Scope, send: Send, status: int, detail: str) -> None:
                 (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
+                *(headers or []),
             ],
         }
     )

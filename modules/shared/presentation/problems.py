@@ -239,7 +239,7 @@ def _allowed_methods(request: Request) -> set[str]:
         match, _ = route.matches(request.scope)
         if match is not Match.NONE:
             methods |= set(getattr(route, "methods", None) or ())
-    return methods
+    return methods | {"HEAD"} if "GET" in methods else methods  # edge.HeadAsGet
 
 
 async def _database_unavailable(request: Request, error: Exception) -> ProblemResponse:
