@@ -16,32 +16,32 @@ from fastapi.routing import APIRoute
 
 from modules.container import Container, build_container, start_mappers, subscribe_event_handlers
 from modules.contexts import CONTEXTS
+from modules.kernel.identity import SnowflakeGenerator, use_generator
+from modules.platform.db.database import ensure_schema_is_current
+from modules.platform.http.body_guard import RequestBodyGuard
+from modules.platform.http.conditional import if_match_in_openapi
 from modules.platform.http.dependencies import provided_names
-from modules.shared.domain.identity import SnowflakeGenerator, use_generator
-from modules.shared.infrastructure.database import ensure_schema_is_current
-from modules.shared.infrastructure.idempotency import purge_expired_keys_forever
-from modules.shared.infrastructure.observability import (
-    configure_logging,
-    install_observability,
-    telemetry_config,
-)
-from modules.shared.infrastructure.settings import PROJECT_DIR, Settings, get_settings
-from modules.shared.presentation.body_guard import RequestBodyGuard
-from modules.shared.presentation.conditional import if_match_in_openapi
-from modules.shared.presentation.docs import install_docs
-from modules.shared.presentation.edge import install_edge
-from modules.shared.presentation.health import router as health_router
-from modules.shared.presentation.ops import router as ops_router
-from modules.shared.presentation.problems import (
+from modules.platform.http.docs import install_docs
+from modules.platform.http.edge import install_edge
+from modules.platform.http.health import router as health_router
+from modules.platform.http.idempotency_store import purge_expired_keys_forever
+from modules.platform.http.ops import router as ops_router
+from modules.platform.http.problems import (
     install_problem_handlers,
     use_problem_media_type_in_openapi,
     without_security,
 )
-from modules.shared.presentation.security import digest
-from modules.shared.presentation.strict_query import (
+from modules.platform.http.security import digest
+from modules.platform.http.strict_query import (
     document_strict_query,
     refuse_unknown_query_parameters,
 )
+from modules.platform.observability import (
+    configure_logging,
+    install_observability,
+    telemetry_config,
+)
+from modules.platform.settings import PROJECT_DIR, Settings, get_settings
 
 DESCRIPTION = """
 A catalogue of **books** and **authors**, built as a layered Domain-Driven Design modular

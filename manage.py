@@ -18,7 +18,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from modules.shared.infrastructure.settings import ConfigurationError, Settings, get_settings
+from modules.platform.settings import ConfigurationError, Settings, get_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent
 
@@ -35,8 +35,8 @@ def migrate(settings: Settings) -> None:
 def serve(settings: Settings) -> int:
     import uvicorn
 
-    from modules.shared.infrastructure import server
-    from modules.shared.infrastructure.observability import configure_logging
+    from modules.platform import server
+    from modules.platform.observability import configure_logging
 
     configure_logging(settings)  # the supervisor's own lines, with WORKERS>1
     config = uvicorn.Config(
@@ -46,7 +46,7 @@ def serve(settings: Settings) -> int:
         workers=settings.workers,  # each worker process leases its own Snowflake worker id
         loop="uvloop",
         # httptools, with bounded request heads (see server_limits.py).
-        http="modules.shared.presentation.server_limits:BoundedHttpToolsProtocol",
+        http="modules.platform.http.server_limits:BoundedHttpToolsProtocol",
         proxy_headers=False,
         log_config=None,  # the app configures logging (structured, with request ids)
         access_log=settings.access_log,
@@ -66,7 +66,7 @@ async def consume_events(settings: Settings) -> int:
     import signal
 
     from modules.container import build_container, start_mappers, subscribe_event_handlers
-    from modules.shared.infrastructure.observability import configure_logging
+    from modules.platform.observability import configure_logging
 
     if not settings.event_broker_url:
         print("error: consume-events needs EVENT_BROKER_URL", file=sys.stderr)

@@ -27,7 +27,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from modules.shared.domain.identity import SnowflakeGenerator
+from modules.kernel.identity import SnowflakeGenerator
 
 BASELINE_WORKER_ID = 1022  # no server of the benchmark leases it (they take the lowest free)
 

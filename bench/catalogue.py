@@ -38,7 +38,7 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from modules.shared.domain.identity import SnowflakeGenerator  # noqa: E402
+from modules.kernel.identity import SnowflakeGenerator  # noqa: E402
 
 
 def _words(text: str) -> tuple[str, ...]:

@@ -627,7 +627,7 @@ def _admin(dsn: str, statement: str) -> None:
 
 def _settings_fields() -> set[str]:
     """The service's settings, as the code in this checkout defines them."""
-    from modules.shared.infrastructure.settings import Settings
+    from modules.platform.settings import Settings
 
     return set(Settings.model_fields)
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from modules.author.application.use_cases.create_author import CreateAuthorCommand  # noqa: E402
 from modules.book.application.use_cases.create_book import CreateBookCommand  # noqa: E402
 from modules.container import build_container, start_mappers, subscribe_event_handlers  # noqa: E402
-from modules.shared.infrastructure.settings import Settings  # noqa: E402
+from modules.platform.settings import Settings  # noqa: E402
 
 MAX_IN_FLIGHT = 16
 

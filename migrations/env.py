@@ -11,10 +11,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import modules.contexts  # noqa: F401  (each context registers its tables)
-import modules.shared.infrastructure.idempotency  # noqa: F401
-import modules.shared.infrastructure.worker_ids  # noqa: F401
-from modules.shared.infrastructure.database import include_in_autogenerate, metadata
-from modules.shared.infrastructure.settings import get_settings
+import modules.platform.db.worker_ids  # noqa: F401
+import modules.platform.http.idempotency_store  # noqa: F401
+from modules.platform.db.database import include_in_autogenerate, metadata
+from modules.platform.settings import get_settings
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

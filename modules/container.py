@@ -16,22 +16,22 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from modules.contexts import CONTEXTS
+from modules.kernel.events import DomainEvent
 from modules.platform.bounded_context import BoundedContext
-from modules.shared.application.event_bus import InProcessEventBus
-from modules.shared.domain.events import DomainEvent
-from modules.shared.infrastructure.database import WRITE_INTENT, create_engine
-from modules.shared.infrastructure.idempotency import IdempotencyStore
-from modules.shared.infrastructure.nats_broker import (
+from modules.platform.db.database import WRITE_INTENT, create_engine
+from modules.platform.db.read_database import create_read_database
+from modules.platform.db.worker_ids import LeasedIdGenerator, WorkerIdLease
+from modules.platform.events.bus import InProcessEventBus
+from modules.platform.events.nats_broker import (
     PUBLISHER_NAME,
     NatsConnection,
     NatsEventConsumer,
     NatsEventPublisher,
 )
-from modules.shared.infrastructure.outbox import OutboxPolicy, OutboxStore
-from modules.shared.infrastructure.read_database import create_read_database
-from modules.shared.infrastructure.relay import OutboxRelay
-from modules.shared.infrastructure.settings import Settings
-from modules.shared.infrastructure.worker_ids import LeasedIdGenerator, WorkerIdLease
+from modules.platform.events.outbox import OutboxPolicy, OutboxStore
+from modules.platform.events.relay import OutboxRelay
+from modules.platform.http.idempotency_store import IdempotencyStore
+from modules.platform.settings import Settings
 
 # What `build_container` returns: the platform's providers and every context's, by name.
 Container = containers.Container

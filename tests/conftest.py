@@ -24,10 +24,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from app import create_app
 from modules.container import Container, build_container, start_mappers, subscribe_event_handlers
-from modules.shared.domain.identity import SnowflakeGenerator, use_generator
-from modules.shared.infrastructure.database import metadata
-from modules.shared.infrastructure.settings import Settings
-from modules.shared.infrastructure.worker_ids import snowflake_workers
+from modules.kernel.identity import SnowflakeGenerator, use_generator
+from modules.platform.db.database import metadata
+from modules.platform.db.worker_ids import snowflake_workers
+from modules.platform.settings import Settings
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")

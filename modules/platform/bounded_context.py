@@ -14,7 +14,7 @@ from dependency_injector import containers
 from fastapi import APIRouter
 from sqlalchemy import Table
 
-from modules.shared.domain.events import DomainEvent
+from modules.kernel.events import DomainEvent
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dependency_injector import providers
 from app import app
 from modules.author.infrastructure.unit_of_work import SqlAlchemyAuthorUnitOfWork
 from modules.book.infrastructure.unit_of_work import SqlAlchemyBookUnitOfWork
-from modules.shared.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
+from modules.platform.db.unit_of_work import SqlAlchemyUnitOfWork
 
 HANG_AT = os.environ["HANG_AT"]
 assert HANG_AT in ("before-commit", "after-commit"), HANG_AT

@@ -13,8 +13,8 @@ from sqlalchemy import exc as sa_exc
 from modules.author.application.queries import AuthorBookView, AuthorFilter, AuthorView
 from modules.author.application.use_cases.create_author import CreateAuthorCommand
 from modules.book.domain.events import AuthorAddedToBook
-from modules.shared.application.paging import Page
-from modules.shared.domain.errors import ConcurrentModification
+from modules.kernel.errors import ConcurrentModification
+from modules.kernel.paging import Page
 from tests.e2e.helpers import (
     add_author,
     assert_problem,

@@ -11,8 +11,8 @@ from httpx2 import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from modules.shared.infrastructure.database import APPLICATION_NAME, create_engine
-from modules.shared.infrastructure.read_database import AsyncpgReadDatabase
+from modules.platform.db.database import APPLICATION_NAME, create_engine
+from modules.platform.db.read_database import AsyncpgReadDatabase
 from tests.e2e.helpers import assert_problem, create_author, get_json
 
 TERMINATE = text(

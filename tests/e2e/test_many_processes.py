@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from modules.author.infrastructure.tables import author_inbox
 from modules.book.infrastructure.tables import book_outbox
-from modules.shared.domain.identity import worker_id_of
-from modules.shared.infrastructure.database import create_engine
-from modules.shared.infrastructure.worker_ids import WorkerIdLease, snowflake_workers
+from modules.kernel.identity import worker_id_of
+from modules.platform.db.database import create_engine
+from modules.platform.db.worker_ids import WorkerIdLease, snowflake_workers
 from tests.conftest import _empty_tables
 from tests.e2e.helpers import isbn13
 from tests.e2e.server import ServerProcess

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from httpx2 import AsyncClient, Limits
 
-from modules.shared.domain.identity import worker_id_of
+from modules.kernel.identity import worker_id_of
 from tests.conftest import _empty_tables
 from tests.e2e.server import ServerProcess
 

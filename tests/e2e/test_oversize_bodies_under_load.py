@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from modules.shared.presentation.body_guard import DISCARD_MAX_SECONDS
+from modules.platform.http.body_guard import DISCARD_MAX_SECONDS
 from tests.e2e.server import ServerProcess
 
 pytestmark = pytest.mark.slow  # a real server process on a busy machine

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from httpx2 import AsyncClient
 
-from modules.shared.infrastructure.settings import Settings
+from modules.platform.settings import Settings
 from tests.e2e.helpers import author_body, book_body, create_author, create_book, get_json
 
 

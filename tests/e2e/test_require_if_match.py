@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from httpx2 import AsyncClient
 
-from modules.shared.infrastructure.settings import Settings
+from modules.platform.settings import Settings
 from tests.e2e.helpers import assert_problem, create_author, create_book, get_json
 
 

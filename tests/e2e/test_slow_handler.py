@@ -11,7 +11,7 @@ from httpx2 import ASGITransport, AsyncClient
 
 from app import create_app
 from modules.book.domain.events import AuthorAddedToBook
-from modules.shared.infrastructure.settings import Settings
+from modules.platform.settings import Settings
 from tests.conftest import _empty_tables
 
 pytestmark = pytest.mark.slow  # waits out a handler that is slow on purpose

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from httpx2 import ASGITransport, AsyncClient
 
 from app import create_app
-from modules.shared.infrastructure.settings import Settings
+from modules.platform.settings import Settings
 from tests.conftest import _empty_tables
 from tests.e2e.helpers import author_body, book_body, create_author, create_book
 from tests.integration.helpers import statements_run

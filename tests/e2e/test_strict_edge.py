@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from httpx2 import ASGITransport, AsyncClient
 
 from app import create_app
-from modules.shared.infrastructure.settings import ConfigurationError, Settings, load_settings
+from modules.platform.settings import ConfigurationError, Settings, load_settings
 from tests.conftest import _empty_tables
 from tests.e2e.helpers import add_author, assert_problem, book_body, create_author, create_book
 

@@ -9,7 +9,7 @@ from asgi_lifespan import LifespanManager
 from httpx2 import ASGITransport, AsyncClient
 
 from app import create_app
-from modules.shared.infrastructure.settings import ConfigurationError, Settings, load_settings
+from modules.platform.settings import ConfigurationError, Settings, load_settings
 from tests.conftest import _empty_tables
 from tests.e2e.helpers import assert_problem, author_body, get_json
 

@@ -20,9 +20,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from modules.container import PUBLISHED_EVENTS
-from modules.shared.infrastructure.database import include_in_autogenerate, metadata
-from modules.shared.infrastructure.serializer import EventSerializer
-from modules.shared.infrastructure.settings import Settings
+from modules.platform.db.database import include_in_autogenerate, metadata
+from modules.platform.events.serializer import EventSerializer
+from modules.platform.settings import Settings
 from tests.conftest import BACKENDS, PROJECT_DIR, TEST_DATABASE_URL, _admin
 from tests.unit.test_event_type_names import STORED_PAYLOADS
 

@@ -13,7 +13,7 @@ import pytest
 
 from modules.book.domain.events import AuthorAddedToBook
 from modules.container import Container, build_container, subscribe_event_handlers
-from modules.shared.infrastructure.settings import Settings
+from modules.platform.settings import Settings
 from tests.integration.helpers import create_author, create_book
 
 NATS_URL = os.environ.get("TEST_NATS_URL")

@@ -18,9 +18,9 @@ from modules.book.domain.events import AuthorAddedToBook, AuthorRemovedFromBook
 from modules.book.domain.value_objects import Isbn, Pages, Price, PublicationYear, Title
 from modules.book.infrastructure.tables import book_outbox
 from modules.container import Container, build_container, subscribe_event_handlers
-from modules.shared.domain.events import DomainEvent
-from modules.shared.infrastructure.outbox import OutboxStore
-from modules.shared.infrastructure.settings import Settings
+from modules.kernel.events import DomainEvent
+from modules.platform.events.outbox import OutboxStore
+from modules.platform.settings import Settings
 from tests.integration.helpers import create_author, create_book, next_isbn
 
 MakeContainer = Callable[..., Awaitable[Container]]

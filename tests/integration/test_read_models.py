@@ -15,7 +15,7 @@ from modules.author.application.use_cases.update_author import UpdateAuthorComma
 from modules.book.application.queries import BookFilter
 from modules.book.application.use_cases.update_book import UpdateBookCommand
 from modules.container import Container
-from modules.shared.infrastructure.read_database import AsyncpgReadDatabase
+from modules.platform.db.read_database import AsyncpgReadDatabase
 from tests.integration.helpers import create_author, create_book, statements_run
 
 

@@ -9,9 +9,9 @@ import pytest
 from modules.book.domain.book import Book
 from modules.book.domain.value_objects import Isbn, Pages, Price, PublicationYear, Title
 from modules.container import Container
-from modules.shared.application.unit_of_work import UniqueConstraintViolated
-from modules.shared.domain.errors import ConcurrentModification
-from modules.shared.domain.events import DomainEvent
+from modules.kernel.errors import ConcurrentModification
+from modules.kernel.events import DomainEvent
+from modules.kernel.unit_of_work import UniqueConstraintViolated
 from tests.integration.helpers import next_isbn
 
 

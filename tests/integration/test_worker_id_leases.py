@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modules.container import Container
-from modules.shared.domain.identity import SnowflakeGenerator, worker_id_of
-from modules.shared.infrastructure.database import create_engine
-from modules.shared.infrastructure.worker_ids import WorkerIdLease, WorkerIdLeaseLost
+from modules.kernel.identity import SnowflakeGenerator, worker_id_of
+from modules.platform.db.database import create_engine
+from modules.platform.db.worker_ids import WorkerIdLease, WorkerIdLeaseLost
 
 
 @pytest.fixture

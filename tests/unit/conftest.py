@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from modules.shared.domain.identity import SnowflakeGenerator, use_generator
+from modules.kernel.identity import SnowflakeGenerator, use_generator
 
 
 @pytest.fixture(autouse=True)

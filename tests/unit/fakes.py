@@ -20,9 +20,9 @@ from typing import Self, TypeVar
 from modules.author.domain.author import Author
 from modules.book.domain.book import Book
 from modules.book.domain.value_objects import Isbn
-from modules.shared.application.unit_of_work import UniqueConstraintViolated
-from modules.shared.domain.aggregate import AggregateRoot
-from modules.shared.domain.events import DomainEvent
+from modules.kernel.aggregate import AggregateRoot
+from modules.kernel.events import DomainEvent
+from modules.kernel.unit_of_work import UniqueConstraintViolated
 
 A = TypeVar("A", bound=AggregateRoot)
 

@@ -13,7 +13,7 @@ from modules.author.domain.value_objects import Age, Biography, FirstName, LastN
 from modules.book.domain.book import Book
 from modules.book.domain.events import AuthorAddedToBook, AuthorRemovedFromBook, BookDeleted
 from modules.book.domain.value_objects import Isbn, Pages, Price, PublicationYear, Title
-from modules.shared.domain.errors import Conflict, InvalidValue
+from modules.kernel.errors import Conflict, InvalidValue
 
 
 def new_author(**changes: object) -> Author:

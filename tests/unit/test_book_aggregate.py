@@ -10,8 +10,8 @@ from modules.book.domain.book import Book
 from modules.book.domain.errors import AuthorAlreadyOnBook, AuthorNotOnBook
 from modules.book.domain.events import AuthorAddedToBook, AuthorRemovedFromBook, BookDeleted
 from modules.book.domain.value_objects import Isbn, Pages, Price, PublicationYear, Title
-from modules.shared.domain.errors import Conflict, NotFound
-from modules.shared.domain.events import DomainEvent
+from modules.kernel.errors import Conflict, NotFound
+from modules.kernel.events import DomainEvent
 
 
 def new_book(author_ids: list[int] | tuple[int, ...] = (), **changes: object) -> Book:

@@ -17,7 +17,7 @@ from modules.book.domain.value_objects import (
     PublicationYear,
     Title,
 )
-from modules.shared.domain.errors import DomainError, InvalidValue
+from modules.kernel.errors import DomainError, InvalidValue
 
 # --- Title -------------------------------------------------------------------------------
 

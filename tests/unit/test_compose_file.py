@@ -55,7 +55,7 @@ def test_the_dockerfile_serves_the_same_entry_point_as_make_run() -> None:
 
 
 def test_the_env_example_is_a_valid_configuration_naming_every_setting() -> None:
-    from modules.shared.infrastructure.settings import Settings
+    from modules.platform.settings import Settings
 
     path = PROJECT_DIR / ".env.example"
     Settings(_env_file=path)  # type: ignore[call-arg]

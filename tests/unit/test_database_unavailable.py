@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from modules.shared.infrastructure.database import is_database_unavailable
+from modules.platform.db.database import is_database_unavailable
 
 
 class DriverError(Exception):

@@ -16,8 +16,8 @@ from typing import ClassVar
 import pytest
 
 from modules.container import PUBLISHED_EVENTS
-from modules.shared.domain.events import TYPE_NAME, DomainEvent
-from modules.shared.infrastructure.serializer import EventSerializer
+from modules.kernel.events import TYPE_NAME, DomainEvent
+from modules.platform.events.serializer import EventSerializer
 
 STORED_PAYLOADS = {
     "book.author_added.v1": (

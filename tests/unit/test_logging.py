@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from modules.shared.infrastructure.observability import configure_logging
-from modules.shared.infrastructure.settings import Settings
+from modules.platform.observability import configure_logging
+from modules.platform.settings import Settings
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from modules.shared.application.paging import MalformedCursor, decode_cursor, encode_cursor
+from modules.kernel.paging import MalformedCursor, decode_cursor, encode_cursor
 
 MAX_BIGINT = 2**63 - 1
 

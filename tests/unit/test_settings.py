@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from modules.shared.infrastructure.settings import (
+from modules.platform.settings import (
     ConfigurationError,
     Settings,
     load_settings,

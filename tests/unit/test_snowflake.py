@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from modules.shared.domain import identity
-from modules.shared.domain.identity import (
+from modules.kernel import identity
+from modules.kernel.identity import (
     EPOCH_MS,
     MAX_SEQUENCE,
     MAX_TIMESTAMP,

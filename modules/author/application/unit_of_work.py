@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from modules.author.domain.repository import AuthorRepository
-from modules.shared.application.inbox import Inbox
-from modules.shared.application.unit_of_work import UnitOfWork
+from modules.kernel.inbox import Inbox
+from modules.kernel.unit_of_work import UnitOfWork
 
 
 class AuthorUnitOfWork(UnitOfWork, Protocol):

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from modules.author.domain.errors import AuthorHasBooks
 from modules.author.domain.events import AuthorDeleted
 from modules.author.domain.value_objects import Age, Biography, FirstName, LastName
-from modules.shared.domain.aggregate import AggregateRoot
-from modules.shared.domain.identity import new_id
+from modules.kernel.aggregate import AggregateRoot
+from modules.kernel.identity import new_id
 
 _UNSET = object()
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from modules.shared.domain.errors import Conflict, NotFound
+from modules.kernel.errors import Conflict, NotFound
 
 
 class AuthorNotFound(NotFound):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modules.shared.domain.errors import InvalidValue
+from modules.kernel.errors import InvalidValue
 
 
 def _clean_name(field: str, value: str) -> str:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import composite, relationship
 from modules.author.domain.author import Author, AuthorBook
 from modules.author.domain.value_objects import Age, Biography, FirstName, LastName
 from modules.author.infrastructure.tables import author_books, authors
-from modules.shared.infrastructure.database import mapper_registry
+from modules.platform.db.database import mapper_registry
 
 
 def start_author_mappers() -> None:

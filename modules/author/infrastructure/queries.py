@@ -27,9 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from modules.author.application.queries import AuthorBookView, AuthorFilter, AuthorView
 from modules.author.infrastructure.tables import author_books, authors
-from modules.shared.application.paging import Page, encode_cursor
-from modules.shared.infrastructure.read_database import ReadDatabase, Rows
-from modules.shared.infrastructure.sql import containing, contains_ignoring_case
+from modules.kernel.paging import Page, encode_cursor
+from modules.platform.db.read_database import ReadDatabase, Rows
+from modules.platform.db.sql import containing, contains_ignoring_case
 
 # Book's published view. Not one of Author's tables: it hangs on a MetaData of its own,
 # so nothing of Author's creates, migrates or writes it.

@@ -6,9 +6,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from modules.author.infrastructure.repository import SqlAlchemyAuthorRepository
 from modules.author.infrastructure.tables import author_inbox
-from modules.shared.domain.aggregate import AggregateRoot
-from modules.shared.infrastructure.inbox import SqlAlchemyInbox
-from modules.shared.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
+from modules.kernel.aggregate import AggregateRoot
+from modules.platform.db.inbox import SqlAlchemyInbox
+from modules.platform.db.unit_of_work import SqlAlchemyUnitOfWork
 
 
 class SqlAlchemyAuthorUnitOfWork(SqlAlchemyUnitOfWork):

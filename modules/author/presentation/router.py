@@ -17,26 +17,26 @@ from modules.author.presentation.schemas import (
     AuthorOut,
     AuthorPatch,
 )
-from modules.platform.http.dependencies import provide
-from modules.shared.application.paging import DEFAULT_LIMIT
-from modules.shared.infrastructure.idempotency import IdempotencyStore
-from modules.shared.presentation.conditional import (
+from modules.kernel.paging import DEFAULT_LIMIT
+from modules.platform.http.conditional import (
     IfMatch,
     IfNoneMatch,
     precondition,
     tagged_page,
 )
-from modules.shared.presentation.idempotency import IdempotencyKey, run_idempotently
-from modules.shared.presentation.problems import problem_responses
-from modules.shared.presentation.resources import Resource
-from modules.shared.presentation.schemas import (
+from modules.platform.http.dependencies import provide
+from modules.platform.http.idempotency import IdempotencyKey, run_idempotently
+from modules.platform.http.idempotency_store import IdempotencyStore
+from modules.platform.http.problems import problem_responses
+from modules.platform.http.resources import Resource
+from modules.platform.http.schemas import (
     AfterIdFromCursor,
     IdPath,
     LimitQuery,
     PageOut,
     text,
 )
-from modules.shared.presentation.security import WriteClient
+from modules.platform.http.security import WriteClient
 
 router = APIRouter(prefix="/authors", tags=["authors"])
 

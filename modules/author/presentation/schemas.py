@@ -7,8 +7,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from modules.author.domain.value_objects import FirstName, LastName
-from modules.shared.presentation.conditional import EtagField
-from modules.shared.presentation.schemas import (
+from modules.platform.http.conditional import EtagField
+from modules.platform.http.schemas import (
     NotNull,
     SnowflakeId,
     StrictInput,

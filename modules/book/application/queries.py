@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from modules.shared.application.paging import Page
+from modules.kernel.paging import Page
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from typing import Protocol
 
 from modules.book.application.deleted_authors import DeletedAuthors
 from modules.book.domain.repository import BookRepository
-from modules.shared.application.unit_of_work import UnitOfWork
+from modules.kernel.unit_of_work import UnitOfWork
 
 
 class BookUnitOfWork(UnitOfWork, Protocol):

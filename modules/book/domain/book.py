@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from modules.book.domain.errors import AuthorAlreadyOnBook, AuthorNotOnBook
 from modules.book.domain.events import AuthorAddedToBook, AuthorRemovedFromBook, BookDeleted
 from modules.book.domain.value_objects import Isbn, Pages, Price, PublicationYear, Title
-from modules.shared.domain.aggregate import AggregateRoot
-from modules.shared.domain.identity import new_id
+from modules.kernel.aggregate import AggregateRoot
+from modules.kernel.identity import new_id
 
 
 @dataclass(eq=False)

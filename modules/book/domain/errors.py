@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from modules.shared.domain.errors import AlreadyTaken, Conflict, InvalidValue, NotFound
+from modules.kernel.errors import AlreadyTaken, Conflict, InvalidValue, NotFound
 
 
 class BookNotFound(NotFound):

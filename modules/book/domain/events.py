@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from modules.shared.domain.events import DomainEvent
+from modules.kernel.events import DomainEvent
 
 
 @dataclass(frozen=True, kw_only=True)

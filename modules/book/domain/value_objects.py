@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from stdnum import isbn as stdnum_isbn
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
-from modules.shared.domain.errors import InvalidValue
+from modules.kernel.errors import InvalidValue
 
 MAX_PRICE_WON = 1_000_000_000_000  # a trillion won: far above any book, far below BIGINT
 MAX_PAGES = 100_000

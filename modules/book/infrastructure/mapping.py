@@ -7,7 +7,7 @@ from sqlalchemy.orm import composite, relationship
 from modules.book.domain.book import Book, BookAuthor
 from modules.book.domain.value_objects import Isbn, Pages, Price, PublicationYear, Title
 from modules.book.infrastructure.tables import book_authors, books
-from modules.shared.infrastructure.database import mapper_registry
+from modules.platform.db.database import mapper_registry
 
 
 def start_book_mappers() -> None:

@@ -28,9 +28,9 @@ from modules.book.infrastructure.title_search import (  # noqa: F401  (tests rea
     TITLE_WALK_BOOKS,
     title_page,
 )
-from modules.shared.application.paging import Page, encode_cursor
-from modules.shared.infrastructure.read_database import ReadDatabase, Rows
-from modules.shared.infrastructure.sql import containing, contains_ignoring_case
+from modules.kernel.paging import Page, encode_cursor
+from modules.platform.db.read_database import ReadDatabase, Rows
+from modules.platform.db.sql import containing, contains_ignoring_case
 
 # Author's published view. Not one of Book's tables: it hangs on a MetaData of its own,
 # so nothing of Book's creates, migrates or writes it.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String, Table
 
-from modules.shared.infrastructure.database import metadata
-from modules.shared.infrastructure.outbox_tables import outbox_table
+from modules.platform.db.database import metadata
+from modules.platform.events.outbox_tables import outbox_table
 
 books = Table(
     "books",

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 
 from modules.book.infrastructure.tables import books
-from modules.shared.infrastructure.sql import contains_ignoring_case
+from modules.platform.db.sql import contains_ignoring_case
 
 # How many books, in id order, a title search reads before it turns to the title index.
 # A word in one title of a hundred fills a page of 20 within about 2,000 books, so the

@@ -6,8 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from modules.book.infrastructure.deleted_authors import SqlDeletedAuthors
 from modules.book.infrastructure.repository import SqlAlchemyBookRepository
-from modules.shared.domain.aggregate import AggregateRoot
-from modules.shared.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
+from modules.kernel.aggregate import AggregateRoot
+from modules.platform.db.unit_of_work import SqlAlchemyUnitOfWork
 
 
 class SqlAlchemyBookUnitOfWork(SqlAlchemyUnitOfWork):

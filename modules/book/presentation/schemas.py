@@ -13,8 +13,8 @@ from modules.book.domain.value_objects import (
     PublicationYear,
     Title,
 )
-from modules.shared.presentation.conditional import EtagField
-from modules.shared.presentation.schemas import (
+from modules.platform.http.conditional import EtagField
+from modules.platform.http.schemas import (
     NotNull,
     SnowflakeId,
     StrictInput,

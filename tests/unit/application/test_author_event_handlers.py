@@ -21,7 +21,7 @@ from modules.author.application.event_handlers.when_book_deleted_remove_it_from_
 from modules.author.domain.author import Author
 from modules.author.domain.value_objects import Age, FirstName, LastName
 from modules.book.domain.events import AuthorAddedToBook, AuthorRemovedFromBook, BookDeleted
-from modules.shared.domain.events import DomainEvent
+from modules.kernel.events import DomainEvent
 from tests.unit.fakes import AuthorData, FakeAuthorUnitOfWork
 
 BOOK = 500

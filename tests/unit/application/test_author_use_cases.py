@@ -11,7 +11,7 @@ from modules.author.domain.author import Author
 from modules.author.domain.errors import AuthorHasBooks, AuthorNotFound
 from modules.author.domain.events import AuthorDeleted
 from modules.author.domain.value_objects import Age, Biography, FirstName, LastName
-from modules.shared.domain.errors import InvalidValue, VersionMismatch
+from modules.kernel.errors import InvalidValue, VersionMismatch
 from tests.unit.fakes import AuthorData, FakeAuthorUnitOfWork
 
 

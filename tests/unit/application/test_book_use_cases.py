@@ -20,7 +20,7 @@ from modules.book.domain.errors import (
 )
 from modules.book.domain.events import AuthorAddedToBook, AuthorRemovedFromBook, BookDeleted
 from modules.book.domain.value_objects import Isbn, Pages, Price, PublicationYear, Title
-from modules.shared.domain.errors import InvalidValue, VersionMismatch
+from modules.kernel.errors import InvalidValue, VersionMismatch
 from tests.unit.fakes import BookData, FakeAuthorDirectory, FakeBookUnitOfWork
 
 ISBN = "9780306406157"

@@ -16,9 +16,9 @@ from modules.book.domain.book import Book
 from modules.book.domain.errors import BookNotFound
 from modules.book.domain.repository import BookRepository
 from modules.book.domain.value_objects import Isbn, Pages, Price, PublicationYear, Title
-from modules.shared.application.event_bus import EventPublisher
-from modules.shared.application.inbox import Inbox
-from modules.shared.application.unit_of_work import UniqueConstraintViolated
+from modules.kernel.inbox import Inbox
+from modules.kernel.unit_of_work import UniqueConstraintViolated
+from modules.platform.events.bus import EventPublisher
 from tests.unit.fakes import (
     AuthorData,
     BookData,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from modules.author.application.unit_of_work import AuthorUnitOfWork
 from modules.book.domain.events import BookDeleted
-from modules.shared.application.following import apply_once
+from modules.kernel.following import apply_once
 
 
 class WhenBookDeletedRemoveItFromItsAuthors:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from modules.book.application.unit_of_work import BookUnitOfWork
 from modules.book.domain.errors import BookNotFound, DuplicateIsbn
 from modules.book.domain.value_objects import Isbn, Pages, Price, PublicationYear, Title
-from modules.shared.application.unit_of_work import UniqueConstraintViolated
+from modules.kernel.unit_of_work import UniqueConstraintViolated
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from typing import Generic, Protocol, TypeVar
 from fastapi import Response
 from pydantic import BaseModel
 
-from modules.shared.presentation.conditional import (
+from modules.platform.http.conditional import (
     not_modified_response,
     precondition,
     representation,

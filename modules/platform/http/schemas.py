@@ -21,14 +21,14 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from modules.shared.application.paging import (
+from modules.kernel.errors import InvalidValue
+from modules.kernel.paging import (
     CURSOR_PATTERN,
     DEFAULT_LIMIT,
     MAX_LIMIT,
     MalformedCursor,
     decode_cursor,
 )
-from modules.shared.domain.errors import InvalidValue
 
 MAX_ID = (1 << 63) - 1
 ID_PATTERN = r"^[0-9]{1,19}$"

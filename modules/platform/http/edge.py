@@ -21,13 +21,13 @@ from fastapi import FastAPI
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from modules.shared.infrastructure.settings import Settings
-from modules.shared.presentation.problems import (
+from modules.platform.http.problems import (
     PROBLEM_MEDIA_TYPE,
     TYPE_PREFIX,
     status_slug,
     status_title,
 )
+from modules.platform.settings import Settings
 
 
 def problem_bytes(status: int, detail: str, instance: str | None = None) -> bytes:

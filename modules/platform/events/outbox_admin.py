@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from modules.shared.infrastructure.clock import aware, utcnow
-from modules.shared.infrastructure.database import WRITE_INTENT
+from modules.platform.clock import aware, utcnow
+from modules.platform.db.database import WRITE_INTENT
 
 
 @dataclass(frozen=True)

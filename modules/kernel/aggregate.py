@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modules.shared.domain.errors import VersionMismatch
-from modules.shared.domain.events import DomainEvent
+from modules.kernel.errors import VersionMismatch
+from modules.kernel.events import DomainEvent
 
 
 @dataclass(eq=False, kw_only=True)

@@ -38,9 +38,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from modules.shared.domain.aggregate import AggregateRoot
-from modules.shared.infrastructure.clock import utcnow
-from modules.shared.infrastructure.database import WRITE_INTENT, metadata
+from modules.kernel.aggregate import AggregateRoot
+from modules.platform.clock import utcnow
+from modules.platform.db.database import WRITE_INTENT, metadata
 
 logger = logging.getLogger(__name__)
 

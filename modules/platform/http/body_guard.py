@@ -24,7 +24,7 @@ import json
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from modules.shared.presentation.problems import (
+from modules.platform.http.problems import (
     PROBLEM_MEDIA_TYPE,
     TOO_LARGE_DETAIL,
     TYPE_PREFIX,

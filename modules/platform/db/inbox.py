@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Table, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from modules.shared.infrastructure.clock import utcnow
+from modules.platform.clock import utcnow
 
 
 class SqlAlchemyInbox:

@@ -1,7 +1,7 @@
 """The event bus: who handles which domain event, and running them for one event.
 
 Delivery itself - when, how often, what happens on failure - belongs to the transactional
-outbox (modules/shared/infrastructure/outbox.py), which calls `deliver` for every event
+outbox (modules/platform/events/outbox.py), which calls `deliver` for every event
 it takes out of an outbox table. The contexts see only `subscribe` and the `EventPublisher`
 port their units of work hand committed events to.
 """
@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol, TypeVar
 
-from modules.shared.domain.events import DomainEvent
+from modules.kernel.events import DomainEvent
 
 E = TypeVar("E", bound=DomainEvent)
 EventHandler = Callable[[E], Awaitable[None]]

@@ -23,9 +23,9 @@ from nats.js import JetStreamContext
 from nats.js.api import StreamConfig
 from nats.js.errors import BadRequestError
 
-from modules.shared.application.event_bus import InProcessEventBus
-from modules.shared.domain.events import DomainEvent
-from modules.shared.infrastructure.serializer import EventSerializer
+from modules.kernel.events import DomainEvent
+from modules.platform.events.bus import InProcessEventBus
+from modules.platform.events.serializer import EventSerializer
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from modules.shared.infrastructure.relay import OutboxRelay
-from modules.shared.presentation.problems import problem_responses
-from modules.shared.presentation.schemas import SnowflakeId
+from modules.platform.events.relay import OutboxRelay
+from modules.platform.http.problems import problem_responses
+from modules.platform.http.schemas import SnowflakeId
 
 router = APIRouter(prefix="/ops", tags=["ops"])
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from pydantic import TypeAdapter
 
-from modules.shared.domain.events import DomainEvent
+from modules.kernel.events import DomainEvent
 
 
 class EventSerializer:

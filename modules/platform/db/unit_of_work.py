@@ -16,13 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from modules.shared.application.event_bus import EventPublisher
-from modules.shared.application.unit_of_work import UniqueConstraintViolated
-from modules.shared.domain.aggregate import AggregateRoot
-from modules.shared.domain.errors import ConcurrentModification
-from modules.shared.domain.events import DomainEvent
-from modules.shared.infrastructure.idempotency import record_creation
-from modules.shared.infrastructure.outbox import OutboxStore
+from modules.kernel.aggregate import AggregateRoot
+from modules.kernel.errors import ConcurrentModification
+from modules.kernel.events import DomainEvent
+from modules.kernel.unit_of_work import UniqueConstraintViolated
+from modules.platform.events.bus import EventPublisher
+from modules.platform.events.outbox import OutboxStore
+from modules.platform.http.idempotency_store import record_creation
 
 
 class SqlAlchemyUnitOfWork:

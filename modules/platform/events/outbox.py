@@ -27,10 +27,10 @@ from typing import Any
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from modules.shared.domain.events import DomainEvent
-from modules.shared.infrastructure.clock import utcnow
-from modules.shared.infrastructure.outbox_admin import OutboxAdmin
-from modules.shared.infrastructure.serializer import EventSerializer
+from modules.kernel.events import DomainEvent
+from modules.platform.clock import utcnow
+from modules.platform.events.outbox_admin import OutboxAdmin
+from modules.platform.events.serializer import EventSerializer
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
-from modules.shared.application.inbox import Inbox
-from modules.shared.application.unit_of_work import UniqueConstraintViolated, UnitOfWork
+from modules.kernel.inbox import Inbox
+from modules.kernel.unit_of_work import UniqueConstraintViolated, UnitOfWork
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from modules.shared.domain.identity import new_id
+from modules.kernel.identity import new_id
 
 # `<context>.<what_happened>.v<N>`: lower-case words, valid as NATS subject tokens.
 TYPE_NAME = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+\.v[1-9][0-9]*")

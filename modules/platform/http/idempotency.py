@@ -23,15 +23,15 @@ from typing import Annotated
 from fastapi import Header, Request, Response
 from pydantic import BaseModel
 
-from modules.shared.domain.errors import DomainError
-from modules.shared.infrastructure.idempotency import (
+from modules.kernel.errors import DomainError
+from modules.platform.http.idempotency_store import (
     Claim,
     IdempotencyStore,
     KeyTakenOver,
     StoredResponse,
     completed_by_the_creation,
 )
-from modules.shared.presentation.problems import PROBLEM_MEDIA_TYPE, domain_problem, problem
+from modules.platform.http.problems import PROBLEM_MEDIA_TYPE, domain_problem, problem
 
 IdempotencyKey = Annotated[
     str | None,

@@ -39,14 +39,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from modules.shared.domain.identity import (
+from modules.kernel.identity import (
     MAX_WORKER_ID,
     IdGenerationUnavailable,
     SnowflakeGenerator,
     use_generator,
 )
-from modules.shared.infrastructure.clock import utcnow
-from modules.shared.infrastructure.database import WRITE_INTENT, metadata
+from modules.platform.clock import utcnow
+from modules.platform.db.database import WRITE_INTENT, metadata
 
 logger = logging.getLogger(__name__)
 

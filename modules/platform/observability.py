@@ -41,9 +41,9 @@ from prometheus_client import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from modules.shared.infrastructure.outbox_admin import OutboxStats
-from modules.shared.infrastructure.relay import OutboxRelay
-from modules.shared.infrastructure.settings import Settings
+from modules.platform.events.outbox_admin import OutboxStats
+from modules.platform.events.relay import OutboxRelay
+from modules.platform.settings import Settings
 
 
 def _add_request_id(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:

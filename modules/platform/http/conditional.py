@@ -18,8 +18,8 @@ from fastapi import Depends, Header, Request, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from modules.shared.application.paging import Page
-from modules.shared.domain.errors import VersionMismatch
+from modules.kernel.errors import VersionMismatch
+from modules.kernel.paging import Page
 
 
 async def _if_match(

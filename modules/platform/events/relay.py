@@ -8,10 +8,10 @@ import contextlib
 import logging
 from collections.abc import Sequence
 
-from modules.shared.application.event_bus import InProcessEventBus
-from modules.shared.domain.events import DomainEvent
-from modules.shared.infrastructure.outbox import OutboxEntry, OutboxStore
-from modules.shared.infrastructure.outbox_admin import OutboxStats
+from modules.kernel.events import DomainEvent
+from modules.platform.events.bus import InProcessEventBus
+from modules.platform.events.outbox import OutboxEntry, OutboxStore
+from modules.platform.events.outbox_admin import OutboxStats
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from modules.shared.infrastructure.server import stopping
-from modules.shared.presentation.problems import problem, problem_responses
+from modules.platform.http.problems import problem, problem_responses
+from modules.platform.server import stopping
 
 router = APIRouter(prefix="/health", tags=["health"])
 

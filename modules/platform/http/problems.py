@@ -14,7 +14,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from modules.shared.domain.errors import (
+from modules.kernel.errors import (
     AlreadyTaken,
     Conflict,
     DomainError,
@@ -22,9 +22,9 @@ from modules.shared.domain.errors import (
     NotFound,
     VersionMismatch,
 )
-from modules.shared.domain.identity import IdGenerationUnavailable
-from modules.shared.infrastructure.database import is_database_unavailable
-from modules.shared.infrastructure.read_database import DatabaseUnavailable
+from modules.kernel.identity import IdGenerationUnavailable
+from modules.platform.db.database import is_database_unavailable
+from modules.platform.db.read_database import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from modules.shared.infrastructure.database import APPLICATION_NAME, is_database_unavailable
+from modules.platform.db.database import APPLICATION_NAME, is_database_unavailable
 
 logger = logging.getLogger(__name__)
 
