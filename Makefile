@@ -63,8 +63,12 @@ wrk:
 
 install: $(VENV)/.installed
 
+# `make lint`: the type checker, the architecture's import contracts, the linter and formatter.
 lint: $(VENV)/.installed
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 lock: $(POETRY)
 	$(POETRY) lock
