@@ -29,6 +29,7 @@ from typing import Any
 import structlog
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from fastapi import FastAPI, Response
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -144,7 +145,7 @@ class ServiceGauges:
         checked_out = getattr(pool, "checkedout", None)
         if callable(checked_out):
             self.pool_in_use.set(checked_out())
-            self.pool_size.set(pool.size())  # type: ignore[attr-defined]
+            self.pool_size.set(pool.size())  # type: ignore[attr-defined]  # a QueuePool
 
     async def sample_forever(self, interval_seconds: float = 1.0) -> None:
         while True:
@@ -214,7 +215,7 @@ def install_observability(
     shown = registry
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:  # the figures of every worker
         shown = CollectorRegistry()
-        multiprocess.MultiProcessCollector(shown)
+        multiprocess.MultiProcessCollector(shown)  # type: ignore[no-untyped-call]  # no hints
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
@@ -224,7 +225,7 @@ def install_observability(
     return gauges
 
 
-def telemetry_config(settings: Settings) -> dict[str, Any]:
+def telemetry_config(settings: Settings) -> TelemetryConfig:
     """FastAPI's native OpenTelemetry: off unless asked for (it costs time per request)."""
     if settings.otel_enabled:
         return {"auto_configure": True}

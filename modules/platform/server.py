@@ -194,7 +194,7 @@ def _supervise(config: uvicorn.Config, workers: int, drain_seconds: float) -> in
         for index, process in enumerate(processes):
             if process.is_alive():
                 continue
-            multiprocess.mark_process_dead(process.pid)
+            multiprocess.mark_process_dead(process.pid)  # type: ignore[no-untyped-call]  # no hints
             if process.exitcode == STARTUP_FAILURE:  # it would fail the same way again
                 logger.error("Worker %s failed to start; stopping", process.pid)
                 status = STARTUP_FAILURE
@@ -211,6 +211,6 @@ def _supervise(config: uvicorn.Config, workers: int, drain_seconds: float) -> in
             os.kill(process.pid, forwarded)
     for process in processes:
         process.join()
-        multiprocess.mark_process_dead(process.pid)
+        multiprocess.mark_process_dead(process.pid)  # type: ignore[no-untyped-call]  # no hints
     logger.info("Stopped %d workers", workers)
     return status

@@ -189,7 +189,7 @@ class ConfigurationError(RuntimeError):
 def load_settings(**overrides: object) -> Settings:
     """Read the settings, turning pydantic's report into one clear message per field."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)  # type: ignore[arg-type]  # validated right here
     except ValidationError as error:
         lines = []
         for e in error.errors():

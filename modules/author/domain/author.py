@@ -69,7 +69,7 @@ class Author(AggregateRoot):
                 setattr(self, name, value)
                 changed = True
         if biography is not _UNSET and self.biography != biography:
-            self.biography = biography  # type: ignore[assignment]
+            self.biography = biography  # type: ignore[assignment]  # not _UNSET here
             changed = True
         if changed:
             self._changed()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import StringConstraints
 
 from modules.author.application.queries import AuthorFilter, AuthorQueries, AuthorView
 from modules.author.application.use_cases.create_author import CreateAuthor, CreateAuthorCommand
@@ -34,7 +35,7 @@ from modules.platform.http.schemas import (
     IdPath,
     LimitQuery,
     PageOut,
-    text,
+    Storable,
 )
 from modules.platform.http.security import WriteClient
 
@@ -97,7 +98,7 @@ async def list_authors(
     queries: Queries,
     after_id: AfterIdFromCursor,
     name: Annotated[
-        text(max_length=100) | None,
+        Annotated[str, StringConstraints(max_length=100), Storable] | None,
         Query(description="Case-insensitive substring of first or last name"),
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,

@@ -4,29 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic.config import JsonDict
 
 from modules.author.domain.value_objects import FirstName, LastName
 from modules.platform.http.conditional import EtagField
 from modules.platform.http.schemas import (
+    Integral,
     NotNull,
     SnowflakeId,
+    Storable,
     StrictInput,
     domain_rule,
-    text,
-    whole_number,
 )
 
 # Blank names are refused with every other field error of the request (domain_rule).
-NameStr = text(min_length=1, max_length=100)
+NameStr = Annotated[str, StringConstraints(min_length=1, max_length=100), Storable]
 FirstNameStr = Annotated[
     NameStr, domain_rule(FirstName), Field(description="Not blank", examples=["Ursula"])
 ]
 LastNameStr = Annotated[
     NameStr, domain_rule(LastName), Field(description="Not blank", examples=["Le Guin"])
 ]
-AgeInt = Annotated[whole_number(ge=1, le=150), Field(examples=[88])]
-BiographyStr = text(max_length=3000)
+AgeInt = Annotated[Annotated[StrictInt, Field(ge=1, le=150), Integral], Field(examples=[88])]
+BiographyStr = Annotated[str, StringConstraints(max_length=3000), Storable]
 
 
 class AuthorCreate(StrictInput):
@@ -41,6 +42,8 @@ class AuthorCreate(StrictInput):
 class AuthorPatch(StrictInput):
     """Any subset of the fields; `biography: null` clears the biography."""
 
+    # A field left out is None and unchanged; NotNull refuses an explicit null. The
+    # ignores: a None default on a type that refuses None is what makes that work.
     first_name: Annotated[FirstNameStr, NotNull] = None  # type: ignore[assignment]
     last_name: Annotated[LastNameStr, NotNull] = None  # type: ignore[assignment]
     age: Annotated[AgeInt, NotNull] = None  # type: ignore[assignment]
@@ -56,7 +59,7 @@ class AuthorBookOut(BaseModel):
     title: str
 
 
-AUTHOR_EXAMPLE = {
+AUTHOR_EXAMPLE: JsonDict = {
     "id": "384017951453347841",
     "first_name": "Ursula",
     "last_name": "Le Guin",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import StringConstraints
 
 from modules.book.application.queries import BookFilter, BookQueries, BookView
 from modules.book.application.use_cases.add_author_to_book import AddAuthorToBook
@@ -32,7 +33,7 @@ from modules.platform.http.schemas import (
     IdQuery,
     LimitQuery,
     PageOut,
-    text,
+    Storable,
 )
 from modules.platform.http.security import WriteClient
 
@@ -98,7 +99,7 @@ async def list_books(
     queries: Queries,
     after_id: AfterIdFromCursor,
     title: Annotated[
-        text(max_length=255) | None,
+        Annotated[str, StringConstraints(max_length=255), Storable] | None,
         Query(description="Case-insensitive substring of the title"),
     ] = None,
     author_id: Annotated[IdQuery | None, Query(description="Only books by this author")] = None,

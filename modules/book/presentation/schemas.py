@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic.config import JsonDict
 
 from modules.book.domain.value_objects import (
     MAX_PAGES,
@@ -15,36 +16,38 @@ from modules.book.domain.value_objects import (
 )
 from modules.platform.http.conditional import EtagField
 from modules.platform.http.schemas import (
+    Integral,
     NotNull,
     SnowflakeId,
+    Storable,
     StrictInput,
     domain_rule,
-    text,
-    whole_number,
 )
 
 # The domain's own rules run as validators too (domain_rule), so that one 422 lists every
 # field error of a request: a blank title, an ISBN checksum, a year after next year.
 TitleStr = Annotated[
-    text(min_length=1, max_length=255),
+    Annotated[str, StringConstraints(min_length=1, max_length=255), Storable],
     domain_rule(Title),
     Field(description="Not blank", examples=["The Left Hand of Darkness"]),
 ]
 IsbnStr = Annotated[
-    text(min_length=10, max_length=17),
+    Annotated[str, StringConstraints(min_length=10, max_length=17), Storable],
     domain_rule(Isbn),
     Field(
         description="ISBN-10 or ISBN-13; hyphens and spaces allowed; answered as ISBN-13",
         examples=["978-0-441-47812-5"],
     ),
 ]
-PagesInt = Annotated[whole_number(ge=1, le=MAX_PAGES), Field(examples=[304])]
+PagesInt = Annotated[
+    Annotated[StrictInt, Field(ge=1, le=MAX_PAGES), Integral], Field(examples=[304])
+]
 PriceInt = Annotated[
-    whole_number(ge=0, le=MAX_PRICE_WON),
+    Annotated[StrictInt, Field(ge=0, le=MAX_PRICE_WON), Integral],
     Field(description="Whole Korean won", examples=[15000]),
 ]
 YearInt = Annotated[
-    whole_number(ge=1, le=9999),
+    Annotated[StrictInt, Field(ge=1, le=9999), Integral],
     domain_rule(PublicationYear),
     Field(description="At most next year", examples=[1969]),
 ]
@@ -66,6 +69,8 @@ class BookCreate(StrictInput):
 class BookPatch(StrictInput):
     """Any subset of the fields; those left out keep their value."""
 
+    # A field left out is None and unchanged; NotNull refuses an explicit null. The
+    # ignores: a None default on a type that refuses None is what makes that work.
     title: Annotated[TitleStr, NotNull] = None  # type: ignore[assignment]
     isbn: Annotated[IsbnStr, NotNull] = None  # type: ignore[assignment]
     pages: Annotated[PagesInt, NotNull] = None  # type: ignore[assignment]
@@ -83,7 +88,7 @@ class BookAuthorOut(BaseModel):
     last_name: str
 
 
-BOOK_EXAMPLE = {
+BOOK_EXAMPLE: JsonDict = {
     "id": "384017951453347840",
     "title": "The Left Hand of Darkness",
     "isbn": "9780441478125",

@@ -63,7 +63,9 @@ class EngineReadDatabase(ReadDatabase):
 
     async def rows(self, statement: Select[Any], parameters: Mapping[str, Any]) -> Rows:
         async with self._engine.connect() as connection:
-            return (await connection.execute(statement, parameters)).mappings().all()
+            result = await connection.execute(statement, parameters)
+            rows: Rows = result.mappings().all()
+            return rows
 
 
 class _Compiled:
@@ -140,7 +142,7 @@ class AsyncpgReadDatabase(ReadDatabase):
         self._pool_timeout = pool_timeout
         self._statement_timeout = statement_timeout
         self.dialect = "postgresql"
-        self._dialect = PGDialect_asyncpg()
+        self._dialect = PGDialect_asyncpg()  # type: ignore[no-untyped-call]  # no hints
         self._compiled: dict[int, tuple[Select[Any], _Compiled]] = {}
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
@@ -185,7 +187,8 @@ class AsyncpgReadDatabase(ReadDatabase):
     async def _fetch(pool: asyncpg.Pool, sql: str, arguments: list[Any]) -> Rows:
         async with pool.acquire() as connection:  # one is free: turns <= pool size
             try:
-                return await connection.fetch(sql, *arguments)
+                records: Rows = await connection.fetch(sql, *arguments)
+                return records
             except _DEAD_CONNECTION:
                 # If the server closed this one, it closed its idle neighbours too: every
                 # connection opened before now is replaced on its next acquire.

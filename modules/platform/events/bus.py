@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from modules.kernel.events import DomainEvent
 
@@ -35,7 +35,9 @@ class HandlersFailed(Exception):
 
 class InProcessEventBus:
     def __init__(self) -> None:
-        self._handlers: dict[type[DomainEvent], list[tuple[str, EventHandler]]] = defaultdict(list)  # type: ignore[type-arg]
+        self._handlers: dict[type[DomainEvent], list[tuple[str, EventHandler[Any]]]] = defaultdict(
+            list
+        )
 
     def subscribe(self, event_type: type[E], handler: EventHandler[E], *, name: str) -> None:
         """`name` identifies the handler in the inbox and in error reports: keep it stable."""

@@ -149,8 +149,8 @@ class OutboxStore(OutboxAdmin):
             .returning(table.c.id, table.c.event_type, table.c.payload, table.c.attempts)
         )
         async with self._writer.begin() as connection:
-            rows = (await connection.execute(statement)).all()
-        rows.sort(key=lambda r: r.id)  # oldest first: the order in which things happened
+            claimed = (await connection.execute(statement)).all()
+        rows = sorted(claimed, key=lambda r: r.id)  # oldest first: the order things happened
         return [OutboxEntry(table, r.id, r.event_type, r.payload, r.attempts) for r in rows]
 
     async def complete(self, entries: Sequence[OutboxEntry]) -> None:

@@ -38,4 +38,4 @@ class EventSerializer:
     def load(self, name: str, payload: str) -> DomainEvent:
         if name not in self._adapters:
             raise LookupError(f"unknown event type {name}")
-        return self._adapters[name].validate_json(payload)  # type: ignore[no-any-return]
+        return self._adapters[name].validate_json(payload)

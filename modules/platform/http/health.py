@@ -20,7 +20,8 @@ class Health(BaseModel):
 
 
 async def _engine(request: Request) -> AsyncEngine:
-    return request.app.state.container.engine()  # type: ignore[no-any-return]
+    engine: AsyncEngine = request.app.state.container.engine()
+    return engine
 
 
 @router.get("/live", summary="The process is up (no I/O)")
@@ -48,7 +49,7 @@ async def ready(request: Request, engine: Annotated[AsyncEngine, Depends(_engine
     if problem_detail is None and relay_expected and not container.relay().running:
         problem_detail = "the event relay is not running"
     if problem_detail is not None:
-        return problem(  # type: ignore[return-value]
+        return problem(  # type: ignore[return-value]  # a Response; FastAPI sends it as is
             request,
             503,
             slug="service-unavailable",

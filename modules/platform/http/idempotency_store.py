@@ -226,7 +226,7 @@ async def record_creation(session: AsyncSession, created: Sequence[AggregateRoot
         .where(_held(creation.hold))
         .values(status_code=201, location=creation.location_of(created[0].id))
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's CursorResult
         raise KeyTakenOver(creation.hold.key)
     # Later commits of this request (event handlers run in it) are not the creation.
     creation.recorded = True

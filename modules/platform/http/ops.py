@@ -38,7 +38,8 @@ class OutboxOut(BaseModel):
 
 
 async def _relay(request: Request) -> OutboxRelay:
-    return request.app.state.container.relay()  # type: ignore[no-any-return]
+    relay: OutboxRelay = request.app.state.container.relay()
+    return relay
 
 
 @router.get(

@@ -15,8 +15,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    StrictInt,
-    StringConstraints,
     WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
@@ -82,14 +80,10 @@ def domain_rule(value_object: Callable[[Any], object]) -> Any:
     return AfterValidator(check)
 
 
-def text(*, min_length: int | None = None, max_length: int) -> Any:
-    """A bounded string that the database can store. The length limits come first, so they
-    are plain string constraints (with plain messages); the character check wraps them."""
-    return Annotated[
-        str,
-        StringConstraints(min_length=min_length, max_length=max_length),
-        BeforeValidator(_storable),
-    ]
+# A bounded string that the database can store: `Annotated[str, StringConstraints(...),
+# Storable]`. The length limits come first, so they are plain string constraints (with
+# plain messages); the character check wraps them.
+Storable = BeforeValidator(_storable)
 
 
 def _integral(value: Any) -> Any:
@@ -100,10 +94,10 @@ def _integral(value: Any) -> Any:
     return value
 
 
-def whole_number(*, ge: int, le: int) -> Any:
-    """A bounded integer; 30.0 counts as 30. The bounds come first, so they stay integer
-    constraints (documented as minimum and maximum); the float check wraps them."""
-    return Annotated[StrictInt, Field(ge=ge, le=le), BeforeValidator(_integral)]
+# A bounded integer where 30.0 counts as 30: `Annotated[StrictInt, Field(ge=.., le=..),
+# Integral]`. The bounds come first, so they stay integer constraints (documented as
+# minimum and maximum); the float check wraps them.
+Integral = BeforeValidator(_integral)
 
 
 # A Snowflake id travels as a decimal string: JavaScript's numbers stop being exact at 2**53.
@@ -205,8 +199,8 @@ __all__ = [
     "IdQuery",
     "LimitQuery",
     "PageOut",
-    "text",
-    "whole_number",
+    "Storable",
+    "Integral",
     "SnowflakeId",
     "StrictInput",
     "NotNull",

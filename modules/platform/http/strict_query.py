@@ -32,7 +32,7 @@ def _query_parameters(route: APIRoute) -> dict[str, bool]:
             for field in get_flat_params(route.dependant)
             if isinstance(field.field_info, params.Query)
         }
-        route.declared_query_parameters = declared  # type: ignore[attr-defined]
+        route.declared_query_parameters = declared  # type: ignore[attr-defined]  # a cache
     return declared
 
 

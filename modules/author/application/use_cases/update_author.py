@@ -40,5 +40,5 @@ class UpdateAuthor:
             if author is None:
                 raise AuthorNotFound(command.author_id)
             author.expect_version(command.expected_version)
-            if author.revise(**changes):  # type: ignore[arg-type]
+            if author.revise(**changes):  # type: ignore[arg-type]  # built per field above
                 await uow.commit()
