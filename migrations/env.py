@@ -10,10 +10,10 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import modules.contexts  # noqa: F401  (each context registers its tables)
 import modules.platform.db.worker_ids  # noqa: F401
 import modules.platform.http.idempotency_store  # noqa: F401
-from modules.platform.db.database import include_in_autogenerate, metadata
+from modules.container import include_in_autogenerate  # the contexts register their tables
+from modules.platform.db.database import metadata
 from modules.platform.settings import get_settings
 
 config = context.config

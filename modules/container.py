@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from modules.contexts import CONTEXTS
 from modules.kernel.events import DomainEvent
 from modules.platform.bounded_context import BoundedContext
-from modules.platform.db.database import WRITE_INTENT, create_engine
+from modules.platform.db.database import WRITE_INTENT, autogenerate_filter, create_engine
 from modules.platform.db.read_database import create_read_database
 from modules.platform.db.worker_ids import LeasedIdGenerator, WorkerIdLease
 from modules.platform.events.bus import InProcessEventBus
@@ -144,6 +144,10 @@ def outbox_tables(contexts: Iterable[BoundedContext]) -> dict[type[DomainEvent],
 
 
 PUBLISHED_EVENTS = tuple(outbox_tables(CONTEXTS))
+# Alembic's filter: what the contexts' migrations keep that no mapping declares.
+include_in_autogenerate = autogenerate_filter(
+    {table for context in CONTEXTS for table in context.migration_only_tables}
+)
 
 
 def build_container(settings: Settings, contexts: Iterable[BoundedContext] = CONTEXTS) -> Container:

@@ -50,4 +50,5 @@ CONTEXT = BoundedContext(
     publishes=(AuthorAddedToBook, AuthorRemovedFromBook, BookDeleted),
     outbox=book_outbox,
     subscribes=(Subscription(AuthorDeleted, "when_author_deleted"),),
+    migration_only_tables=("book_title_suffixes",),  # the title search's, kept by a trigger
 )

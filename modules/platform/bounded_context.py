@@ -39,3 +39,5 @@ class BoundedContext:
     subscribes: tuple[Subscription, ...] = ()
     # Providers other contexts may use as ports, by the same name.
     exports: tuple[str, ...] = ()
+    # Tables its migrations make and SQL keeps (triggers), which no mapping declares.
+    migration_only_tables: tuple[str, ...] = ()

@@ -19,8 +19,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from modules.container import PUBLISHED_EVENTS
-from modules.platform.db.database import include_in_autogenerate, metadata
+from modules.container import PUBLISHED_EVENTS, include_in_autogenerate
+from modules.platform.db.database import metadata
 from modules.platform.events.serializer import EventSerializer
 from modules.platform.settings import Settings
 from tests.conftest import BACKENDS, PROJECT_DIR, TEST_DATABASE_URL, _admin

@@ -28,7 +28,7 @@ from modules.platform.http.conditional import (
 from modules.platform.http.dependencies import provide
 from modules.platform.http.idempotency import IdempotencyKey, run_idempotently
 from modules.platform.http.idempotency_store import IdempotencyStore
-from modules.platform.http.problems import problem_responses
+from modules.platform.http.openapi import problem_responses
 from modules.platform.http.resources import Resource
 from modules.platform.http.schemas import (
     AfterIdFromCursor,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import Any
 
 from sqlalchemy import MetaData, event
@@ -153,18 +154,21 @@ async def ensure_schema_is_current(
         )
 
 
-# What only migrations know, on PostgreSQL: the trigram indexes for substring search
-# (migrations 0005, 0007) and the titles' suffixes, a table its trigger keeps (0009).
+# What only migrations know, on PostgreSQL: trigram indexes for substring search, and the
+# tables that contexts declare as `migration_only_tables` (kept by SQL, not mapped).
 # Autogenerate and the schema-vs-mapping test leave them alone.
 MIGRATION_ONLY_INDEX_SUFFIX = "_trgm"
-MIGRATION_ONLY_TABLES = frozenset({"book_title_suffixes"})
+IncludeObject = Callable[[Any, str | None, str, bool, Any], bool]
 
 
-def include_in_autogenerate(
-    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
-) -> bool:
-    if type_ == "table":
-        return name not in MIGRATION_ONLY_TABLES
-    return not (
-        type_ == "index" and name is not None and name.endswith(MIGRATION_ONLY_INDEX_SUFFIX)
-    )
+def autogenerate_filter(migration_only_tables: Collection[str]) -> IncludeObject:
+    """Alembic's `include_object`: everything but what only migrations know."""
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        if type_ == "table":
+            return name not in migration_only_tables
+        return not (
+            type_ == "index" and name is not None and name.endswith(MIGRATION_ONLY_INDEX_SUFFIX)
+        )
+
+    return include

@@ -9,7 +9,8 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from modules.platform.http.problems import problem, problem_responses
+from modules.platform.http.openapi import problem_responses
+from modules.platform.http.problems import problem
 from modules.platform.server import stopping
 
 router = APIRouter(prefix="/health", tags=["health"])

@@ -24,6 +24,7 @@ from fastapi import Header, Request, Response
 from pydantic import BaseModel
 
 from modules.kernel.errors import DomainError
+from modules.platform.http.error_handlers import domain_problem
 from modules.platform.http.idempotency_store import (
     Claim,
     IdempotencyStore,
@@ -31,7 +32,7 @@ from modules.platform.http.idempotency_store import (
     StoredResponse,
     completed_by_the_creation,
 )
-from modules.platform.http.problems import PROBLEM_MEDIA_TYPE, domain_problem, problem
+from modules.platform.http.problems import PROBLEM_MEDIA_TYPE, problem
 
 IdempotencyKey = Annotated[
     str | None,

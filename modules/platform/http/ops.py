@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from modules.platform.events.relay import OutboxRelay
-from modules.platform.http.problems import problem_responses
+from modules.platform.http.openapi import problem_responses
 from modules.platform.http.schemas import SnowflakeId
 
 router = APIRouter(prefix="/ops", tags=["ops"])
