@@ -1,0 +1,1 @@
+"""The shared kernel: what every context builds on, free of any framework."""

@@ -1,0 +1,1 @@
+"""Events between contexts: serializer, outbox store, relay, bus, broker, operators' queries."""
