@@ -21,7 +21,7 @@ class AddAuthorToBook:
             raise AuthorNotFound(author_id)
         async with self._uow as uow:
             # An author deleted since the check above may have reached Book already; the
-            # lock this takes keeps that news from arriving before we commit (ADR 0001).
+            # lock this takes keeps that news from arriving before we commit (ADR 0011).
             if await uow.deleted_authors.among([author_id]):
                 raise AuthorNotFound(author_id)
             # The row lock (FOR UPDATE; BEGIN IMMEDIATE on SQLite) queues concurrent
