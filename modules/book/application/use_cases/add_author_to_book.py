@@ -16,7 +16,7 @@ class AddAuthorToBook:
         self, book_id: int, author_id: int, *, expected_version: int | None = None
     ) -> None:
         # Asked before the transaction opens: a request never holds two connections at
-        # once, which is what let the seed's implementation exhaust its pool.
+        # once, so concurrent requests queue for the pool instead of exhausting it.
         if not await self._authors.existing([author_id]):
             raise AuthorNotFound(author_id)
         async with self._uow as uow:
