@@ -2,7 +2,8 @@
 
 Every relative link (and image) in README.md and docs/**/*.md must name a file or folder
 inside the repository; a link with an anchor must name a heading of the Markdown file it
-points to. Links inside code blocks and inline code are not links.
+points to. Links inside code blocks and inline code are not links. And every setting has
+its line in docs/operations.md.
 """
 
 from __future__ import annotations
@@ -122,3 +123,11 @@ def test_the_checker_finds_what_is_broken(tmp_path: Path) -> None:
         "here.md#nope: no heading #nope in here.md",
         "../../outside.md: outside the repository",
     ]
+
+
+def test_every_setting_is_in_the_operations_table() -> None:
+    from modules.platform.settings import Settings
+
+    table = (PROJECT_DIR / "docs" / "operations.md").read_text()
+    missing = [name.upper() for name in Settings.model_fields if f"`{name.upper()}`" not in table]
+    assert missing == []
