@@ -20,13 +20,12 @@ depends_on: str | Sequence[str] | None = None
 # pg_trgm cuts a text into words before it takes trigrams, so an index on lower(title)
 # knows which words a title holds, not which follow which. A phrase of common words ("sea
 # of the fox") then asks it for trigrams that most titles hold (" of", "the", "he "), and
-# the cost of intersecting them grew with the catalogue (15 ms in PostgreSQL at 1M
-# books). Indexed without its spaces, a title yields trigrams across its words, and a
-# rare phrase has rare ones ("aof": 729 titles in a million): 3.6 ms at 1M books. It
+# the cost of intersecting them grew with the catalogue. Indexed without its spaces, a
+# title yields trigrams across its words, and a rare phrase has rare ones ("aof"). It
 # replaces the old index, which then has no query left to answer (and would cost every
 # write). Built without CONCURRENTLY, inside the migration's transaction: writes to books
-# wait for the build (about 6 s at a million books). On a busy table, build it
-# CONCURRENTLY by hand first, under the same name: the migration then keeps it.
+# wait for the build. On a busy table, build it CONCURRENTLY by hand first, under the
+# same name: the migration then keeps it. Figures: docs/performance.md.
 OLD = (
     "CREATE INDEX IF NOT EXISTS ix_books_title_trgm ON books USING gin (lower(title) gin_trgm_ops)"
 )

@@ -19,10 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 # A GIN index takes new rows into a pending list (fastupdate), merged into the index by
 # vacuum or once it reaches gin_pending_list_limit (4 MB). Until then every search that
-# uses the index reads the whole list: after 10,000 books written, a rare-phrase search
-# cost PostgreSQL 8.5 ms instead of 3, and the write that overflows the list pays for the
-# merge. A catalogue is read far more than written: each insert updates the index itself
-# (65 us more per book, measured), and searches stay as fast as the index is.
+# uses the index reads the whole list, and the write that overflows the list pays for the
+# merge. A catalogue is read far more than written: each insert updates the index itself,
+# and searches stay as fast as the index is (figures: docs/performance.md).
 INDEXES = (
     "ix_books_title_without_spaces_trgm",
     "ix_authors_first_name_trgm",

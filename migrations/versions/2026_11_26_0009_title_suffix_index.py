@@ -20,18 +20,17 @@ depends_on: str | Sequence[str] | None = None
 # A title search for a text that a page's walk does not answer asked the trigram index,
 # which returns every title holding the text's trigrams, unordered: each is fetched from
 # the table and sorted. That grows with the catalogue for a text made of common parts
-# ("of the sea": 806 titles at a million books, 1,095 table pages, 20 ms).
+# ("of the sea").
 #
 # A text is in a title exactly when it starts one of the title's suffixes. So this keeps
 # every suffix of every title (lower case, cut to SUFFIX_LENGTH characters) in a B-tree
 # beside the book's id: a search is one range scan that reads the matching ids and
 # nothing else (`suffix >= 'of the sea' AND suffix < 'of the sea' + U+10FFFF...`), after
-# which only the page's books are read: "of the sea" takes 1 ms. The C collation orders by
-# code point, which is what makes "starts with" a range. The price: a row per character
-# of each title (21 million rows, 2 GB, at a million books whose table is 92 MB) and as
-# many index writes per insert (about 0.15 ms more per book). The trigger keeps it in step
-# with books in the same transaction, so no code writing books can forget it. It replaces
-# the title's trigram index (0007).
+# which only the page's books are read. The C collation orders by code point, which is
+# what makes "starts with" a range. The price: a row per character of each title and as
+# many index writes per insert (figures: docs/performance.md). The trigger keeps it in
+# step with books in the same transaction, so no code writing books can forget it. It
+# replaces the title's trigram index (0007). Why this index: ADR 0009 in docs/adr/.
 SUFFIX_LENGTH = 32
 
 # lower() may lengthen a text (under an ICU collation "İ" becomes "i" and a combining

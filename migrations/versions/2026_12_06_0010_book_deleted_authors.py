@@ -5,7 +5,7 @@ Revises: 0009
 Create Date: 2026-12-06 02:00:00
 
 Book reacts to Author's AuthorDeleted by recording the author here and taking them off
-every book that names them; from then on a book refuses to name them (ADR 0001).
+every book that names them; from then on a book refuses to name them (ADR 0011).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ On SIGTERM a server process
    every connection still in its queue, which a client cannot tell from a lost request;
 3. finishes the requests in flight (SHUTDOWN_GRACE_SECONDS), runs the app's shutdown and
    exits 0.
-SIGINT (Ctrl-C) does the same without the drain. See docs/adr/0002-graceful-shutdown.md.
+SIGINT (Ctrl-C) does the same without the drain. See docs/adr/0015-graceful-shutdown.md.
 
 With WORKERS>1 this process binds the socket, spawns the workers (each one a server as
 above, sharing the socket), restarts a worker that dies, and forwards the signal; it

@@ -1,4 +1,4 @@
-"""No book names a deleted author, whatever the interleaving (ADR 0001).
+"""No book names a deleted author, whatever the interleaving (ADR 0011).
 
 Each try fires the deletion of an author and a change of a book that names that author
 at the same moment, then waits for the events to be delivered and checks every read:

@@ -62,7 +62,7 @@ async def test_schemathesis_finds_no_failure(database_url: str, tmp_path: Path) 
     finally:
         server.stop()
     cases = generated_cases(output)
-    print(f"schemathesis generated {cases} cases")  # shown with -s; the README quotes it
+    print(f"schemathesis generated {cases} cases")  # shown with -s; docs/api.md quotes it
     assert code == 0, output[-6000:]
     assert cases > 500
 

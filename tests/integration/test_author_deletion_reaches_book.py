@@ -1,5 +1,5 @@
 """Book hears of a deleted author (AuthorDeleted): it takes them off the books that name
-them and refuses them from then on, in whichever order the two meet (ADR 0001)."""
+them and refuses them from then on, in whichever order the two meet (ADR 0011)."""
 
 from __future__ import annotations
 

@@ -42,8 +42,9 @@ async def test_a_deleted_book_is_forgotten_by_all_its_authors(container: Contain
 async def test_a_failing_handler_leaves_the_book_change_and_the_event_for_later(
     container: Container,
 ) -> None:
-    """The seed's first question: Book committed, Author failed. Book's change stays, the
-    request does not fail, and the event waits in the outbox until the relay delivers it."""
+    """The outbox's first question (ADR 0004): Book committed, Author failed. Book's change
+    stays, the request does not fail, and the event waits in the outbox until the relay
+    delivers it."""
     author_id = await create_author(container)
 
     class Failing:

@@ -1,6 +1,6 @@
 """The durable-events promises, one test each, on SQLite and PostgreSQL.
 
-Numbers refer to the list in the README's "Events that are never lost" section.
+Numbers refer to the promises listed in docs/adr/0004-a-transactional-outbox-delivered-inline.md.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Protocol
 class DeletedAuthors(Protocol):
     """Lives in Book's unit of work. Both methods lock the authors they name first, so
     that a book naming an author and the news of that author's deletion are ordered:
-    whichever commits second sees the other (ADR 0001)."""
+    whichever commits second sees the other (ADR 0011)."""
 
     async def among(self, author_ids: Sequence[int]) -> set[int]:
         """Which of these authors were deleted; a shared lock on each until commit."""

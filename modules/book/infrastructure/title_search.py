@@ -69,8 +69,8 @@ def title_page(*, after: bool, suffix_index: bool) -> Select[Any]:
     in id order and keeping the matches stops after a page of matches: quick for a common
     word, a read of the whole table for a rare one. An index finds every match, which
     must then be sorted: quick for a rare text, but a common word matches 1 % of a million
-    books. PostgreSQL cannot tell which case it is in (it estimated 95 matches for a word
-    with 11,609) and often picks the wrong one. So the statement does both, in order: it
+    books. PostgreSQL cannot estimate how common a substring is, and often picks the
+    wrong one. So the statement does both, in order: it
     walks TITLE_WALK_BOOKS books and, only if they hold less than a page and are not the
     last books there are, asks the index (the MATERIALIZED fence keeps the planner from
     turning that back into a walk of the whole table). The walk's matches are the first

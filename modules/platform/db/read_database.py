@@ -3,11 +3,11 @@ cheaply as the database allows.
 
 The write side needs the ORM (identity map, unit of work, optimistic versions). The read
 side needs none of it: one SELECT per request, rows straight into views. On PostgreSQL
-the statements are compiled once and run on a pool of raw asyncpg connections, which
-costs about a third of SQLAlchemy's own execution path (pool checkout with a ping,
-transaction bookkeeping, result machinery, greenlet switches); on SQLite they run through
-the engine as usual. Both run the very same statements, so the integration tests prove
-both paths on both databases.
+the statements are compiled once and run on a pool of raw asyncpg connections, skipping
+SQLAlchemy's own execution path (pool checkout with a ping, transaction bookkeeping,
+result machinery, greenlet switches), which was most of a read's cost (ADR 0008); on
+SQLite they run through the engine as usual. Both run the very same statements, so the
+integration tests prove both paths on both databases.
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ class AsyncpgReadDatabase(ReadDatabase):
         self._opening = asyncio.Lock()
         # Requests queue here, first come first served, never inside the pool: asyncpg's
         # pool queue lets a newcomer take a connection before a waiter that was woken for
-        # it, and under load that starved some reads for 100 ms and more (the p99 doubled).
+        # it, which under load starves some reads.
         self._turns = asyncio.Semaphore(pool_size)
 
     def _compiled_for(self, statement: Select[Any]) -> _Compiled:

@@ -1,5 +1,5 @@
 """The HTTP server's own limits, which no ASGI app can set: uvicorn's httptools protocol,
-bounded (`manage.py serve` runs it; see docs/adr/0004-bounded-request-heads-in-the-server.md).
+bounded (`manage.py serve` runs it; see docs/adr/0019-bounded-request-heads-in-the-server.md).
 
 uvicorn reads a request head whole before the app sees any of it, with httptools as
 fast as it gets but with no limit on its size and no time limit. Here:

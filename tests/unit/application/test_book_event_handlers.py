@@ -1,4 +1,4 @@
-"""Book's handler of Author's AuthorDeleted, against in-memory ports (ADR 0001)."""
+"""Book's handler of Author's AuthorDeleted, against in-memory ports (ADR 0011)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from modules.book.application.unit_of_work import BookUnitOfWork
 class WhenAuthorDeletedRemoveThemFromTheirBooks:
     """An author may be deleted while a book is being given them: Author's check that the
     author has no books cannot see a link Book has not yet told it of. Book closes the gap
-    itself (ADR 0001): it records the author as deleted, so no book names them from then
+    itself (ADR 0011): it records the author as deleted, so no book names them from then
     on, and takes them off the books that already do.
 
     Safe to repeat and to interrupt: the record is written once, and a book that no longer

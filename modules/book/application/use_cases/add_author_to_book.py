@@ -16,12 +16,12 @@ class AddAuthorToBook:
         self, book_id: int, author_id: int, *, expected_version: int | None = None
     ) -> None:
         # Asked before the transaction opens: a request never holds two connections at
-        # once, which is what let the seed's implementation exhaust its pool.
+        # once, so concurrent requests queue for the pool instead of exhausting it.
         if not await self._authors.existing([author_id]):
             raise AuthorNotFound(author_id)
         async with self._uow as uow:
             # An author deleted since the check above may have reached Book already; the
-            # lock this takes keeps that news from arriving before we commit (ADR 0001).
+            # lock this takes keeps that news from arriving before we commit (ADR 0011).
             if await uow.deleted_authors.among([author_id]):
                 raise AuthorNotFound(author_id)
             # The row lock (FOR UPDATE; BEGIN IMMEDIATE on SQLite) queues concurrent

@@ -38,7 +38,7 @@ class CreateBook:
                 raise UnknownAuthors(unknown)
 
         async with self._uow as uow:
-            # As in AddAuthorToBook: authors deleted since the check above (ADR 0001).
+            # As in AddAuthorToBook: authors deleted since the check above (ADR 0011).
             deleted = await uow.deleted_authors.among(command.author_ids)
             if deleted:
                 raise UnknownAuthors([a for a in dict.fromkeys(command.author_ids) if a in deleted])
