@@ -33,7 +33,7 @@ class AuthorProviders(containers.DeclarativeContainer):
         SqlAlchemyAuthorUnitOfWork,
         session_factory=platform.write_sessions,
         outbox=platform.outbox,
-        publisher=platform.relay,
+        event_publisher=platform.relay,
     )
     author_directory = providers.Singleton(SqlAuthorDirectory, platform.read_engine)
     author_queries = providers.Singleton(SqlAuthorQueries, platform.read_database)

@@ -31,7 +31,7 @@ class BookProviders(containers.DeclarativeContainer):
         SqlAlchemyBookUnitOfWork,
         session_factory=platform.write_sessions,
         outbox=platform.outbox,
-        publisher=platform.relay,
+        event_publisher=platform.relay,
     )
     book_queries = providers.Singleton(SqlBookQueries, platform.read_database)
     create_book = providers.Factory(CreateBook, uow=book_uow, authors=author_directory)

@@ -56,6 +56,6 @@ for provider, cls in (
             cls,
             session_factory=container.write_sessions,
             outbox=container.outbox,
-            publisher=container.relay,
+            event_publisher=container.relay,
         )
     )

@@ -28,20 +28,21 @@ from modules.platform.http.idempotency_store import record_creation
 class SqlAlchemyUnitOfWork:
     """Opens a fresh session on every `async with`, so one instance may be reused in turn.
 
-    Subclasses build their repositories on the session in `_open_repositories` and list
-    them in `_repositories`; each repository remembers the aggregates it handed out
-    (`seen`), which is where the events are collected from.
+    Subclasses build their repositories on the session in `_open_repositories` and return
+    the aggregates those handed out from `_seen_aggregates`: the events are collected from
+    them. A unit of work with an inbox flushes it in `_before_commit`, or nothing records
+    that its handlers applied an event.
     """
 
     def __init__(
         self,
         session_factory: async_sessionmaker[AsyncSession],
         outbox: OutboxStore,
-        publisher: EventPublisher,
+        event_publisher: EventPublisher,
     ) -> None:
         self._session_factory = session_factory
         self._outbox = outbox
-        self._publisher = publisher
+        self._event_publisher = event_publisher
         self._session: AsyncSession | None = None
 
     @property
@@ -87,7 +88,7 @@ class SqlAlchemyUnitOfWork:
             ) from error
         # The connection is back in the pool by now: handlers open their own units of work.
         if pairs:
-            await self._publisher.publish([event for _, event in pairs])
+            await self._event_publisher.publish([event for _, event in pairs])
 
     def _open_repositories(self, session: AsyncSession) -> None:
         raise NotImplementedError
