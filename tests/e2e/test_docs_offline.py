@@ -23,6 +23,8 @@ from playwright.async_api import Browser, ConsoleMessage, Page, Route, async_pla
 from tests.conftest import _empty_tables
 from tests.e2e.server import ServerProcess
 
+pytestmark = pytest.mark.slow  # a real server and a headless browser
+
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 # A URL naming a host (http:, https:, protocol-relative); the pages may only name their own.
 ABSOLUTE_URL = re.compile(r"""(?:https?:)?//[a-z0-9.-]+""", re.IGNORECASE)

@@ -28,6 +28,8 @@ from tests.conftest import _empty_tables
 from tests.e2e.helpers import assert_problem, author_body, book_body
 from tests.e2e.server import ServerProcess
 
+pytestmark = pytest.mark.slow  # real server processes, killed with kill -9
+
 LOCK_SECONDS = 2
 RESOURCES = {"authors": (authors, author_body), "books": (books, book_body)}
 

@@ -7,11 +7,14 @@ import asyncio
 import re
 from pathlib import Path
 
+import pytest
 from httpx2 import AsyncClient, Limits
 
 from modules.kernel.identity import worker_id_of
 from tests.conftest import _empty_tables
 from tests.e2e.server import ServerProcess
+
+pytestmark = pytest.mark.slow  # a real server with two worker processes
 
 CREATED = 'http_requests_total{handler="/authors",method="POST",status="201"}'
 TIMED = 'http_request_duration_seconds_count{handler="/authors",method="POST"}'

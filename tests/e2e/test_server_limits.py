@@ -17,6 +17,8 @@ import pytest
 from tests.e2e.helpers import PROBLEM_MEDIA_TYPE
 from tests.e2e.server import ServerProcess
 
+pytestmark = pytest.mark.slow  # a real server over raw sockets
+
 HEAD_LIMIT = 8192
 TIMEOUT = 1.0
 

@@ -18,6 +18,8 @@ import pytest
 
 from tests.e2e.server import ServerProcess
 
+pytestmark = pytest.mark.slow  # real server processes, stopped with SIGTERM under traffic
+
 DRAIN_SECONDS = 1.0
 CLIENTS = 16
 
