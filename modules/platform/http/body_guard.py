@@ -19,17 +19,13 @@ with it (a lingering close, done here because the ASGI server closes at once).
 from __future__ import annotations
 
 import asyncio
-import json
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modules.platform.http.problems import (
-    PROBLEM_MEDIA_TYPE,
     TOO_LARGE_DETAIL,
-    TYPE_PREFIX,
-    status_slug,
-    status_title,
+    send_problem,
 )
 
 # How much of a refused body is read and dropped so that the answer arrives; a client that
@@ -134,25 +130,4 @@ async def _refuse(
     detail: str,
     headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
-    body = json.dumps(
-        {
-            "type": TYPE_PREFIX + status_slug(status),
-            "title": status_title(status),
-            "status": status,
-            "detail": detail,
-            "instance": scope.get("path", ""),
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-                *(headers or []),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_problem(scope, send, status, detail, [(b"connection", b"close"), *(headers or [])])

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
 from fastapi import FastAPI
@@ -22,43 +21,9 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modules.platform.http.problems import (
-    PROBLEM_MEDIA_TYPE,
-    TYPE_PREFIX,
-    status_slug,
-    status_title,
+    send_problem,
 )
 from modules.platform.settings import Settings
-
-
-def problem_bytes(status: int, detail: str, instance: str | None = None) -> bytes:
-    """A problem document, for answers given below FastAPI's exception handlers."""
-    problem = {
-        "type": TYPE_PREFIX + status_slug(status),
-        "title": status_title(status),
-        "status": status,
-        "detail": detail,
-    }
-    if instance:
-        problem["instance"] = instance
-    return json.dumps(problem).encode()
-
-
-async def send_problem(
-    scope: Scope, send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]]
-) -> None:
-    body = problem_bytes(status, detail, scope.get("path"))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                (b"content-length", str(len(body)).encode()),
-                *headers,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 def head_size(scope: Scope) -> int:

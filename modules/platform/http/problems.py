@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.types import Scope, Send
 
 logger = logging.getLogger(__name__)
 
@@ -103,3 +106,39 @@ def status_title(status: int) -> str:
 
 def status_slug(status: int) -> str:
     return status_title(status).lower().replace(" ", "-")
+
+
+def problem_bytes(status: int, detail: str, instance: str | None = None) -> bytes:
+    """A problem document, for answers given below FastAPI's exception handlers."""
+    problem = {
+        "type": TYPE_PREFIX + status_slug(status),
+        "title": status_title(status),
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        problem["instance"] = instance
+    return json.dumps(problem).encode()
+
+
+async def send_problem(
+    scope: Scope,
+    send: Send,
+    status: int,
+    detail: str,
+    headers: Sequence[tuple[bytes, bytes]] = (),
+) -> None:
+    """Answer with a problem from ASGI middleware, below FastAPI's exception handlers."""
+    body = problem_bytes(status, detail, scope.get("path"))
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

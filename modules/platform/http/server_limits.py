@@ -20,8 +20,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from modules.platform.http.edge import problem_bytes
-from modules.platform.http.problems import PROBLEM_MEDIA_TYPE, status_title
+from modules.platform.http.problems import PROBLEM_MEDIA_TYPE, problem_bytes, status_title
 from modules.platform.settings import get_settings
 
 NOT_HTTP = "the request is not valid HTTP/1.1 (request line, framing or header fields)"
