@@ -9,10 +9,10 @@ query string with the route's declared parameters, its dependencies' included.
 
 from __future__ import annotations
 
-from typing import Any
+import types
+from typing import Any, Union, get_args, get_origin
 
 from fastapi import Request, params
-from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
@@ -22,13 +22,21 @@ REPEATED = "Given more than once; this parameter takes a single value"
 OPENAPI_NOTE = "An unknown or repeated query parameter is refused here too, and named."
 
 
+def _takes_several(annotation: Any) -> bool:
+    """`list[int]`, `tuple[str, ...] | None`: a parameter FastAPI fills from repeats."""
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        return any(_takes_several(arg) for arg in get_args(annotation))
+    return (origin or annotation) in (list, tuple, set, frozenset)
+
+
 def _query_parameters(route: APIRoute) -> dict[str, bool]:
     """Each query parameter the route declares, and whether it takes several values;
     worked out once and kept on the route (routes are not hashable)."""
     declared: dict[str, bool] | None = getattr(route, "declared_query_parameters", None)
     if declared is None:
         declared = {
-            field.alias: field_annotation_is_sequence(field.field_info.annotation)
+            field.alias: _takes_several(field.field_info.annotation)
             for field in get_flat_params(route.dependant)
             if isinstance(field.field_info, params.Query)
         }
