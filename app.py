@@ -14,9 +14,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from modules.container import Container, build_container, start_mappers, subscribe_event_handlers
+from modules.container import (
+    Container,
+    build_container,
+    start_mappers,
+    subscribe_event_handlers,
+    take_worker_id,
+)
 from modules.contexts import CONTEXTS
-from modules.kernel.identity import SnowflakeGenerator, use_generator
 from modules.platform.db.database import ensure_schema_is_current
 from modules.platform.http.body_guard import RequestBodyGuard
 from modules.platform.http.conditional import if_match_in_openapi
@@ -61,14 +66,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         str(PROJECT_DIR / "alembic.ini"),
         wait_seconds=settings.db_startup_wait_seconds,
     )
-    # After any fork: each process makes ids with a worker id of its own - fixed by the
-    # settings, or leased in the database for as long as the process lives.
-    leased_ids = None
-    if settings.snowflake_worker_id is not None:
-        use_generator(SnowflakeGenerator(settings.snowflake_worker_id))
-    else:
-        leased_ids = container.leased_ids()
-        await leased_ids.start()
+    give_back_worker_id = await take_worker_id(container)
     start_mappers()
     subscribe_event_handlers(container)
     relay = container.relay()
@@ -98,8 +96,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Finish the relay's batch and in-flight deliveries; what is cut off stays in the
         # outbox for the next start (or another process) to deliver.
         await relay.stop(grace_seconds=settings.shutdown_grace_seconds)
-        if leased_ids is not None:
-            await leased_ids.stop()
+        await give_back_worker_id()
         if settings.event_broker_url:
             await container.nats().close()
         await container.read_database().close()

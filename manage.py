@@ -65,7 +65,12 @@ async def consume_events(settings: Settings) -> int:
     """Feed the event handlers from JetStream until SIGTERM or SIGINT."""
     import signal
 
-    from modules.container import build_container, start_mappers, subscribe_event_handlers
+    from modules.container import (
+        build_container,
+        start_mappers,
+        subscribe_event_handlers,
+        take_worker_id,
+    )
     from modules.platform.observability import configure_logging
 
     if not settings.event_broker_url:
@@ -79,10 +84,14 @@ async def consume_events(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    give_back_worker_id = await take_worker_id(container)  # its handlers record events
     try:
         await container.nats_consumer().run(stop)
     finally:
+        await container.relay().stop(grace_seconds=settings.shutdown_grace_seconds)
+        await give_back_worker_id()
         await container.nats().close()
+        await container.read_database().close()
         await container.engine().dispose()
     return 0
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from modules.contexts import CONTEXTS
 from modules.kernel.events import DomainEvent
+from modules.kernel.identity import SnowflakeGenerator, use_generator
 from modules.platform.bounded_context import BoundedContext
 from modules.platform.db.database import WRITE_INTENT, autogenerate_filter, create_engine
 from modules.platform.db.read_database import create_read_database
@@ -173,6 +174,24 @@ def build_container(settings: Settings, contexts: Iterable[BoundedContext] = CON
             raise ValueError(f"{context.name} needs {name!r}, which no context exports")
         port.override(container.providers[name])
     return container
+
+
+async def take_worker_id(container: Container) -> Callable[[], Awaitable[None]]:
+    """Give this process - after any fork - a Snowflake worker id of its own: fixed by
+    SNOWFLAKE_WORKER_ID, or leased in the database while the process lives. Every process
+    that makes ids (a server worker, the event consumer) calls it; it returns what gives
+    the id back."""
+    settings: Settings = container.settings()
+    if settings.snowflake_worker_id is not None:
+        use_generator(SnowflakeGenerator(settings.snowflake_worker_id))
+
+        async def keep() -> None:
+            return None
+
+        return keep
+    leased: LeasedIdGenerator = container.leased_ids()
+    await leased.start()
+    return leased.stop
 
 
 def start_mappers(contexts: Iterable[BoundedContext] = CONTEXTS) -> None:
