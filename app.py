@@ -30,7 +30,7 @@ from modules.platform.http.docs import install_docs
 from modules.platform.http.edge import install_edge
 from modules.platform.http.error_handlers import install_problem_handlers
 from modules.platform.http.health import router as health_router
-from modules.platform.http.idempotency_store import purge_expired_keys_forever
+from modules.platform.db.idempotency import purge_expired_keys_forever
 from modules.platform.http.openapi import use_problem_media_type_in_openapi, without_security
 from modules.platform.http.ops import router as ops_router
 from modules.platform.http.security import digest

@@ -20,6 +20,7 @@ from modules.kernel.events import DomainEvent
 from modules.kernel.identity import SnowflakeGenerator, use_generator
 from modules.platform.bounded_context import BoundedContext
 from modules.platform.db.database import WRITE_INTENT, autogenerate_filter, create_engine
+from modules.platform.db.idempotency import IdempotencyStore
 from modules.platform.db.read_database import create_read_database
 from modules.platform.db.worker_ids import LeasedIdGenerator, WorkerIdLease
 from modules.platform.events.bus import InProcessEventBus
@@ -31,7 +32,6 @@ from modules.platform.events.nats_broker import (
 )
 from modules.platform.events.outbox import OutboxPolicy, OutboxStore
 from modules.platform.events.relay import OutboxRelay
-from modules.platform.http.idempotency_store import IdempotencyStore
 from modules.platform.settings import Settings
 
 # What `build_container` returns: the platform's providers and every context's, by name.
@@ -136,6 +136,9 @@ class Platform(containers.DeclarativeContainer):
 
 def outbox_tables(contexts: Iterable[BoundedContext]) -> dict[type[DomainEvent], Table]:
     """Each event type goes to the outbox of the context that records it."""
+    for context in contexts:
+        if context.publishes and context.outbox is None:
+            raise ValueError(f"{context.name} publishes events but declares no outbox for them")
     return {
         event: context.outbox
         for context in contexts

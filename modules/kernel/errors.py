@@ -1,6 +1,6 @@
 """Typed errors of the domain and application layers.
 
-The presentation layer maps each family to one HTTP status in one place; the classes
+The platform maps each family to one HTTP status in one place (error_handlers.py); the classes
 carry what a client may see (a message, the failing field), never internals.
 """
 

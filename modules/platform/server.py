@@ -11,9 +11,9 @@ On SIGTERM a server process
 SIGINT (Ctrl-C) does the same without the drain. See docs/adr/0015-graceful-shutdown.md.
 
 With WORKERS>1 this process binds the socket, spawns the workers (each one a server as
-above, sharing the socket), restarts a worker that dies, and forwards the signal; it
-gives up its own copy of the socket at once, so that the last worker's close is the real
-one. The workers keep their Prometheus figures in one directory, which any of them reads
+above, sharing the socket), restarts a worker that dies, and forwards the signal; on a
+signal it closes its own copy of the socket first, so that the last worker's close is
+the real one. The workers keep their Prometheus figures in one directory, which any of them reads
 for /metrics.
 """
 

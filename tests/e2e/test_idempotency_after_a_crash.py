@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from modules.author.infrastructure.tables import authors
 from modules.book.infrastructure.tables import books
-from modules.platform.http.idempotency_store import idempotency_keys
+from modules.platform.db.idempotency import idempotency_keys
 from tests.conftest import _empty_tables
 from tests.e2e.helpers import assert_problem, author_body, book_body
 from tests.e2e.server import ServerProcess

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from httpx2 import AsyncClient
 from sqlalchemy import select, update
 
-from modules.platform.http.idempotency_store import idempotency_keys
+from modules.platform.db.idempotency import idempotency_keys
 from tests.e2e.helpers import assert_problem, author_body, book_body, get_json
 
 

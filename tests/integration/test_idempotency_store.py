@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from modules.author.application.use_cases.create_author import CreateAuthorCommand
 from modules.author.infrastructure.tables import authors
 from modules.container import Container
-from modules.platform.http.idempotency_store import (
+from modules.platform.db.idempotency import (
     Claim,
     IdempotencyStore,
     KeyTakenOver,

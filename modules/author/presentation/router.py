@@ -19,6 +19,7 @@ from modules.author.presentation.schemas import (
     AuthorPatch,
 )
 from modules.kernel.paging import DEFAULT_LIMIT
+from modules.platform.db.idempotency import IdempotencyStore
 from modules.platform.http.conditional import (
     IfMatch,
     IfNoneMatch,
@@ -27,7 +28,6 @@ from modules.platform.http.conditional import (
 )
 from modules.platform.http.dependencies import provide
 from modules.platform.http.idempotency import IdempotencyKey, run_idempotently
-from modules.platform.http.idempotency_store import IdempotencyStore
 from modules.platform.http.openapi import problem_responses
 from modules.platform.http.resources import Resource
 from modules.platform.http.schemas import (

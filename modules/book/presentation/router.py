@@ -16,6 +16,7 @@ from modules.book.application.use_cases.update_book import UpdateBook, UpdateBoo
 from modules.book.domain.errors import BookNotFound
 from modules.book.presentation.schemas import BookCreate, BookListItem, BookOut, BookPatch
 from modules.kernel.paging import DEFAULT_LIMIT
+from modules.platform.db.idempotency import IdempotencyStore
 from modules.platform.http.conditional import (
     IfMatch,
     IfNoneMatch,
@@ -24,7 +25,6 @@ from modules.platform.http.conditional import (
 )
 from modules.platform.http.dependencies import provide
 from modules.platform.http.idempotency import IdempotencyKey, run_idempotently
-from modules.platform.http.idempotency_store import IdempotencyStore
 from modules.platform.http.openapi import problem_responses
 from modules.platform.http.resources import Resource
 from modules.platform.http.schemas import (

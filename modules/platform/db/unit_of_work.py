@@ -3,7 +3,7 @@
 On commit, the events the aggregates recorded are written to the context's outbox in the
 same transaction as the change - both are stored, or neither - and handed to the
 publisher once the commit has succeeded. So is the outcome of an Idempotency-Key whose
-request creates an aggregate (see idempotency.py).
+request creates an aggregate (see db/idempotency.py).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from modules.kernel.aggregate import AggregateRoot
 from modules.kernel.errors import ConcurrentModification
 from modules.kernel.events import DomainEvent
 from modules.kernel.unit_of_work import UniqueConstraintViolated
+from modules.platform.db.idempotency import record_creation
 from modules.platform.events.bus import EventPublisher
 from modules.platform.events.outbox import OutboxStore
-from modules.platform.http.idempotency_store import record_creation
 
 
 class SqlAlchemyUnitOfWork:

@@ -1,9 +1,9 @@
 """The event bus: who handles which domain event, and running them for one event.
 
-Delivery itself - when, how often, what happens on failure - belongs to the transactional
-outbox (modules/platform/events/outbox.py), which calls `deliver` for every event
-it takes out of an outbox table. The contexts see only `subscribe` and the `EventPublisher`
-port their units of work hand committed events to.
+Delivery itself - when, how often, what happens on failure - belongs to the relay
+(relay.py), which calls `deliver` for every event it takes out of an outbox table. The
+contexts see only `subscribe` and the `EventPublisher` port their units of work hand
+committed events to.
 """
 
 from __future__ import annotations
@@ -42,9 +42,6 @@ class InProcessEventBus:
     def subscribe(self, event_type: type[E], handler: EventHandler[E], *, name: str) -> None:
         """`name` identifies the handler in the inbox and in error reports: keep it stable."""
         self._handlers[event_type].append((name, handler))
-
-    def handler_names(self, event_type: type[DomainEvent]) -> list[str]:
-        return [name for name, _ in self._handlers.get(event_type, ())]
 
     async def deliver(self, event: DomainEvent) -> None:
         """Run every handler of the event in turn; raise HandlersFailed if any failed."""

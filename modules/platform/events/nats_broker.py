@@ -3,9 +3,8 @@
 * Publishing: the outbox relay hands every event to `NatsEventPublisher`, subscribed on
   the bus like any handler, so an event leaves the outbox only once JetStream has stored
   it. The subject is `<prefix>.<type name>` (`catalogue.events.book.deleted.v1`); the
-  event id is the message id
-  (`Nats-Msg-Id`), so JetStream itself drops a second publish of the same event within
-  its duplicate window.
+  event id is the message id (`Nats-Msg-Id`), so JetStream itself drops a second publish
+  of the same event within its duplicate window.
 * Consuming: `python manage.py consume-events` feeds the in-process handlers from the
   stream through a durable pull consumer, and acknowledges a message only after its
   handlers committed. A redelivery is harmless: the handlers' inbox applies it once.

@@ -24,7 +24,6 @@ from modules.kernel.identity import IdGenerationUnavailable
 from modules.platform.db.database import is_database_unavailable
 from modules.platform.db.read_database import DatabaseUnavailable
 from modules.platform.http.problems import (
-    TOO_LARGE_DETAIL,
     ProblemResponse,
     problem,
     status_slug,
@@ -123,8 +122,6 @@ async def _http_error(request: Request, error: Exception) -> ProblemResponse:
     assert isinstance(error, StarletteHTTPException)
     title = status_title(error.status_code)
     detail = error.detail if isinstance(error.detail, str) else title
-    if error.status_code == 413:
-        detail = TOO_LARGE_DETAIL
     headers = dict(error.headers) if error.headers else {}
     if error.status_code == 405:
         # Every method of the path, not only those of the first route that matched it.

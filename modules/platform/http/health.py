@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from modules.platform.http.dependencies import provide
 from modules.platform.http.openapi import problem_responses
 from modules.platform.http.problems import problem
 from modules.platform.server import stopping
@@ -18,11 +19,6 @@ router = APIRouter(prefix="/health", tags=["health"])
 
 class Health(BaseModel):
     status: Literal["ok"]
-
-
-async def _engine(request: Request) -> AsyncEngine:
-    engine: AsyncEngine = request.app.state.container.engine()
-    return engine
 
 
 @router.get("/live", summary="The process is up (no I/O)")
@@ -35,7 +31,7 @@ async def live() -> Health:
     summary="The service takes traffic: not stopping, the database answers, the relay runs",
     responses=problem_responses(503),
 )
-async def ready(request: Request, engine: Annotated[AsyncEngine, Depends(_engine)]) -> Health:
+async def ready(request: Request, engine: Annotated[AsyncEngine, provide("engine")]) -> Health:
     container = request.app.state.container
     problem_detail = None
     if stopping.is_set():  # draining before a shutdown: the balancer sends elsewhere

@@ -24,14 +24,14 @@ from fastapi import Header, Request, Response
 from pydantic import BaseModel
 
 from modules.kernel.errors import DomainError
-from modules.platform.http.error_handlers import domain_problem
-from modules.platform.http.idempotency_store import (
+from modules.platform.db.idempotency import (
     Claim,
     IdempotencyStore,
     KeyTakenOver,
     StoredResponse,
     completed_by_the_creation,
 )
+from modules.platform.http.error_handlers import domain_problem
 from modules.platform.http.problems import PROBLEM_MEDIA_TYPE, problem
 
 IdempotencyKey = Annotated[

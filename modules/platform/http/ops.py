@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from modules.platform.events.relay import OutboxRelay
+from modules.platform.http.dependencies import provide
 from modules.platform.http.openapi import problem_responses
 from modules.platform.http.schemas import SnowflakeId
 
@@ -37,18 +38,13 @@ class OutboxOut(BaseModel):
     dead_events: list[DeadEventOut]
 
 
-async def _relay(request: Request) -> OutboxRelay:
-    relay: OutboxRelay = request.app.state.container.relay()
-    return relay
-
-
 @router.get(
     "/outbox",
     summary="Event delivery: lag, pending and dead events",
     responses=problem_responses(422, 503),
 )
 async def outbox_status(
-    relay: Annotated[OutboxRelay, Depends(_relay)],
+    relay: Annotated[OutboxRelay, provide("relay")],
     dead_limit: Annotated[int, Query(ge=0, le=1000, description="Dead events to list")] = 50,
 ) -> OutboxOut:
     """Dead events are sent back for another try with `python manage.py outbox retry`."""

@@ -1,9 +1,9 @@
-"""RFC 9457 problem details: every error the API answers, in one format, mapped in one place."""
+"""RFC 9457 problem details: the one format of every error the API answers (the mapping
+from errors to problems is in error_handlers.py)."""
 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
@@ -12,8 +12,6 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.types import Scope, Send
-
-logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:book-catalogue:problem:"
