@@ -23,6 +23,7 @@ from modules.container import (
 )
 from modules.contexts import CONTEXTS
 from modules.platform.db.database import ensure_schema_is_current
+from modules.platform.db.idempotency import purge_expired_keys_forever
 from modules.platform.http.body_guard import RequestBodyGuard
 from modules.platform.http.conditional import if_match_in_openapi
 from modules.platform.http.dependencies import provided_names
@@ -30,7 +31,6 @@ from modules.platform.http.docs import install_docs
 from modules.platform.http.edge import install_edge
 from modules.platform.http.error_handlers import install_problem_handlers
 from modules.platform.http.health import router as health_router
-from modules.platform.db.idempotency import purge_expired_keys_forever
 from modules.platform.http.openapi import use_problem_media_type_in_openapi, without_security
 from modules.platform.http.ops import router as ops_router
 from modules.platform.http.security import digest

@@ -10,8 +10,8 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import modules.platform.db.worker_ids  # noqa: F401
 import modules.platform.db.idempotency  # noqa: F401
+import modules.platform.db.worker_ids  # noqa: F401
 from modules.container import include_in_autogenerate  # the contexts register their tables
 from modules.platform.db.database import metadata
 from modules.platform.settings import get_settings

@@ -25,6 +25,8 @@ class DomainEvent:
     fields that old payloads cannot satisfy gets a new version of the name."""
 
     type_name: ClassVar[str]
+    # Names it travelled under before (on a broker's stream, say), still read as this event.
+    former_type_names: ClassVar[tuple[str, ...]] = ()
 
     event_id: int = field(default_factory=new_id)
     occurred_at: datetime = field(default_factory=_utcnow)

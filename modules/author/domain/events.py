@@ -12,5 +12,6 @@ from modules.kernel.events import DomainEvent
 @dataclass(frozen=True, kw_only=True)
 class AuthorDeleted(DomainEvent):
     type_name: ClassVar[str] = "author.deleted.v1"
+    former_type_names: ClassVar[tuple[str, ...]] = ("AuthorDeleted",)  # its class name
 
     author_id: int

@@ -17,6 +17,7 @@ from modules.kernel.events import DomainEvent
 @dataclass(frozen=True, kw_only=True)
 class AuthorAddedToBook(DomainEvent):
     type_name: ClassVar[str] = "book.author_added.v1"
+    former_type_names: ClassVar[tuple[str, ...]] = ("AuthorAddedToBook",)  # its class name
 
     book_id: int
     author_id: int
@@ -26,6 +27,7 @@ class AuthorAddedToBook(DomainEvent):
 @dataclass(frozen=True, kw_only=True)
 class AuthorRemovedFromBook(DomainEvent):
     type_name: ClassVar[str] = "book.author_removed.v1"
+    former_type_names: ClassVar[tuple[str, ...]] = ("AuthorRemovedFromBook",)  # its class name
 
     book_id: int
     author_id: int
@@ -35,6 +37,7 @@ class AuthorRemovedFromBook(DomainEvent):
 @dataclass(frozen=True, kw_only=True)
 class BookDeleted(DomainEvent):
     type_name: ClassVar[str] = "book.deleted.v1"
+    former_type_names: ClassVar[tuple[str, ...]] = ("BookDeleted",)  # its class name
 
     book_id: int
     author_ids: tuple[int, ...]

@@ -30,15 +30,6 @@ logger = logging.getLogger(__name__)
 
 PUBLISHER_NAME = "broker.publish"
 
-# Subjects of the messages published while events went by their class names (before
-# migration 0011), so that a stream still holding some is consumed across the upgrade.
-LEGACY_TYPE_NAMES = {
-    "AuthorAddedToBook": "book.author_added.v1",
-    "AuthorRemovedFromBook": "book.author_removed.v1",
-    "BookDeleted": "book.deleted.v1",
-    "AuthorDeleted": "author.deleted.v1",
-}
-
 
 class NatsConnection:
     """One connection per process, opened in the lifespan (or by the consumer)."""
@@ -131,7 +122,6 @@ class NatsEventConsumer:
 
     async def _handle(self, message: Any) -> None:
         event_type = message.subject.removeprefix(f"{self._connection.subject_prefix}.")
-        event_type = LEGACY_TYPE_NAMES.get(event_type, event_type)
         try:
             event = self._serializer.load(event_type, message.data.decode())
         except Exception:

@@ -25,6 +25,9 @@ class EventSerializer:
                     f"share the type name {event_type.type_name}"
                 )
         self._adapters = {name: TypeAdapter(t) for name, t in self._types.items()}
+        self._current_name = {
+            former: t.type_name for t in self._types.values() for former in t.former_type_names
+        }
 
     def name_of(self, event: DomainEvent) -> str:
         name = event.type_name
@@ -36,6 +39,8 @@ class EventSerializer:
         return self._adapters[self.name_of(event)].dump_json(event).decode()
 
     def load(self, name: str, payload: str) -> DomainEvent:
+        """The event stored or sent under `name`, its current type name or a former one."""
+        name = self._current_name.get(name, name)
         if name not in self._adapters:
             raise LookupError(f"unknown event type {name}")
         return self._adapters[name].validate_json(payload)
