@@ -28,18 +28,19 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import BigInteger, ForeignKey, String, select
+from sqlalchemy import BigInteger, ForeignKey, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, selectinload
 
+from bench.baseline_app import BookIn  # the same body, checked the same way
 from modules.kernel.identity import SnowflakeGenerator
 
 ORM_WORKER_ID = 1021  # not the raw baseline's, and no server of the benchmark leases it
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {int: BigInteger, str: String}
+    type_annotation_map = {int: BigInteger}
 
 
 class Book(Base):
@@ -93,15 +94,6 @@ class AuthorIn(BaseModel):
     last_name: str = Field(min_length=1, max_length=100)
     age: int = Field(ge=1, le=150)
     biography: str | None = Field(default=None, max_length=3000)
-
-
-class BookIn(BaseModel):
-    title: str = Field(min_length=1, max_length=255)
-    isbn: str = Field(min_length=10, max_length=17)
-    pages: int = Field(ge=1)
-    price: int = Field(ge=0)
-    publication_year: int = Field(ge=1, le=9999)
-    author_ids: list[int] = Field(default_factory=list, max_length=50)
 
 
 @asynccontextmanager
