@@ -7,11 +7,12 @@
    `python manage.py migrate`, and loaded with a catalogue through COPY (bench/catalogue.py:
    100k books, 20k authors, 2.55 authors per book, both contexts' links in agreement).
 2. A bare FastAPI + asyncpg app (bench/baseline_app.py) is served with the same uvicorn
-   settings and measured on a primary-key read and an insert.
+   settings and measured on a primary-key read and an insert; then a plain FastAPI +
+   SQLAlchemy ORM app (bench/orm_app.py) on the writes, each doing the same work as ours.
 3. The service is served as `manage.py serve` would (uvloop, httptools, no access log),
    with one worker and with N workers, and every endpoint is driven by wrk on loopback
    (bench/wrk/scenario.lua: random ids, unique valid ISBNs), after a short warm-up.
-4. The table (req/s, p50, p99, ratios to the baseline, PASS/MISS per target, each worker's
+4. The table (req/s, p50, p99, ratios to both baselines, PASS/MISS per target, each worker's
    resident memory at rest and at peak) is printed and written to bench-results/http.md.
 5. Optionally (BENCH_SOAK_SECONDS > 0, or --soak), a soak test: a steady mix of reads and
    writes, resident memory sampled every few seconds; growth after warm-up beyond noise
@@ -55,6 +56,8 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
 from bench import catalogue as seed  # noqa: E402
+from bench.baseline_app import BASELINE_WORKER_ID  # noqa: E402
+from bench.orm_app import ORM_WORKER_ID  # noqa: E402
 
 LUA_SCRIPT = PROJECT_DIR / "bench" / "wrk" / "scenario.lua"
 MIB = 1024 * 1024
@@ -143,6 +146,7 @@ class Endpoint:
     label: str
     kind: str  # "read" or "write"
     baseline: str  # the baseline scenario it is compared with
+    orm: str = ""  # the ORM baseline's scenario doing the same write (writes only)
 
 
 ENDPOINTS = [
@@ -153,15 +157,29 @@ ENDPOINTS = [
     Endpoint("list_by_author", "GET /books?author_id=…", "read", "get_book"),
     Endpoint("page_deep", "GET /books?cursor=… (deep paging)", "read", "get_book"),
     Endpoint("get_author", "GET /authors/{id}", "read", "get_book"),
-    Endpoint("post_author", "POST /authors", "write", "post_book_bare"),
-    Endpoint("post_book", "POST /books (2 authors)", "write", "post_book"),
-    Endpoint("post_book_bare", "POST /books (no authors)", "write", "post_book_bare"),
-    Endpoint("add_author", "POST /books/{id}/authors/{author_id}", "write", "post_book_bare"),
+    Endpoint("post_author", "POST /authors", "write", "post_book_bare", "post_author"),
+    Endpoint("post_book", "POST /books (2 authors)", "write", "post_book", "post_book"),
+    Endpoint(
+        "post_book_bare", "POST /books (no authors)", "write", "post_book_bare", "post_book_bare"
+    ),
+    Endpoint(
+        "add_author",
+        "POST /books/{id}/authors/{author_id}",
+        "write",
+        "post_book_bare",
+        "add_author",
+    ),
 ]
 BASELINE_ENDPOINTS = [
     Endpoint("get_book", "baseline GET /books/{id} (read)", "read", ""),
     Endpoint("post_book_bare", "baseline POST /books, no authors (insert)", "write", ""),
     Endpoint("post_book", "baseline POST /books, 2 authors", "write", ""),
+]
+ORM_ENDPOINTS = [
+    Endpoint("post_author", "ORM baseline POST /authors", "write", ""),
+    Endpoint("post_book", "ORM baseline POST /books, 2 authors", "write", ""),
+    Endpoint("post_book_bare", "ORM baseline POST /books, no authors", "write", ""),
+    Endpoint("add_author", "ORM baseline POST /books/{id}/authors/{author_id}", "write", ""),
 ]
 
 
@@ -691,9 +709,21 @@ class Bench:
         _log(f"catalogue loaded in {time.perf_counter() - started:.1f} s: {self.catalogue_counts}")
         if any(self.consistency_before.values()):
             raise RuntimeError(f"the loaded catalogue is inconsistent: {self.consistency_before}")
-        # Files for the wrk script.
+        # A book with several authors, to check what the service answers.
+        authors = {row[0]: row for row in data.authors}
+        links: dict[int, list[int]] = {}
+        for book_id, author_id, _position in data.book_authors:
+            links.setdefault(book_id, []).append(author_id)
+        sample = next(b for b, a in links.items() if len(a) >= 3)
+        self.sample_book = (
+            sample,
+            [(a, str(authors[a][1]), str(authors[a][2])) for a in links[sample]],
+        )
+        # Files for the wrk script. Not the sample book: an add-author run (the ORM
+        # baseline's, or one worker count's) must not change what the next smoke check expects.
         self.book_ids = sorted(data.book_ids)
-        (self.data_dir / "book_ids.txt").write_text("\n".join(map(str, data.book_ids)) + "\n")
+        drawn = [b for b in data.book_ids if b != sample]
+        (self.data_dir / "book_ids.txt").write_text("\n".join(map(str, drawn)) + "\n")
         (self.data_dir / "author_ids.txt").write_text("\n".join(map(str, data.author_ids)) + "\n")
         (self.data_dir / "words.txt").write_text("\n".join(seed.TITLE_WORDS) + "\n")
         step = max(1, len(self.book_ids) // 256)
@@ -701,16 +731,6 @@ class Bench:
         # Chains start spread over the list; the first page is cursor 0 (every id is after it).
         (self.data_dir / "cursors.txt").write_text(
             "\n".join(s or "0000000000000000" for s in starts) + "\n"
-        )
-        # A book with several authors, to check what the service answers.
-        authors = {row[0]: row for row in data.authors}
-        links: dict[int, list[int]] = {}
-        for book_id, author_id, _position in data.book_authors:
-            links.setdefault(book_id, []).append(author_id)
-        book_id = next(b for b, a in links.items() if len(a) >= 3)
-        self.sample_book = (
-            book_id,
-            [(a, str(authors[a][1]), str(authors[a][2])) for a in links[book_id]],
         )
 
     # -- servers -------------------------------------------------------------------------------
@@ -773,13 +793,13 @@ class Bench:
         server.wait_ready()
         return server
 
-    def start_baseline(self) -> Server:
+    def start_baseline(self, name: str, app: str) -> Server:
         port = free_port()
         env = self._base_env(port)
         env["BASELINE_DATABASE_URL"] = self.dsn
         argv = [
             str(Path(sys.executable).with_name("uvicorn")),
-            "bench.baseline_app:app",
+            app,
             "--host",
             "127.0.0.1",
             "--port",
@@ -795,10 +815,10 @@ class Bench:
         ]
         server = Server(
             self.children,
-            "baseline",
+            name,
             argv,
             env,
-            self.work_dir / "baseline.log",
+            self.work_dir / f"{name}.log",
             ready_path="/health",
             workers=1,
         )
@@ -853,7 +873,7 @@ class Bench:
     def measure(self, server: Server, endpoints: list[Endpoint], label: str) -> None:
         for endpoint in endpoints:
             chosen = self.config.endpoints
-            if label == "service" and chosen and endpoint.scenario not in chosen:
+            if label != "baseline" and chosen and endpoint.scenario not in chosen:
                 continue
             if self.config.warmup_seconds > 0:
                 self.wrk.run(server.base_url, endpoint.scenario, self.config.warmup_seconds)
@@ -950,22 +970,21 @@ class Bench:
         if sampler is not None:
             self.record_memory(server, sampler, "service", ids)
 
-    def run_baseline(self) -> None:
-        _log("starting the baseline")
-        server = self.start_baseline()
+    def run_baseline(self, label: str, app: str, endpoints: list[Endpoint], worker_id: int) -> None:
+        _log(f"starting the {label} baseline")
+        server = self.start_baseline(label, app)
         sampler = None
         try:
             sampler = RssSampler(server, self.config.rss_interval).start()
-            self.measure(server, BASELINE_ENDPOINTS, "baseline")
+            self.measure(server, endpoints, label)
             sampler.sample()
         finally:
             if sampler is not None:
                 sampler.stop()
             server.stop()
         if sampler is not None:
-            self.record_memory(
-                server, sampler, "baseline", {pid: "1022 (fixed)" for pid in server.worker_pids()}
-            )
+            fixed = f"{worker_id} (fixed)"
+            self.record_memory(server, sampler, label, {pid: fixed for pid in server.worker_pids()})
 
     def run_soak(self) -> None:
         config = self.config
@@ -1061,7 +1080,10 @@ class Bench:
             self.migrate()
             self.load()
             if not soak_only:
-                self.run_baseline()
+                self.run_baseline(
+                    "baseline", "bench.baseline_app:app", BASELINE_ENDPOINTS, BASELINE_WORKER_ID
+                )
+                self.run_baseline("orm", "bench.orm_app:app", ORM_ENDPOINTS, ORM_WORKER_ID)
                 for workers in self.config.workers:
                     self.run_service(workers)
             if soak_only or self.config.soak_seconds > 0:
@@ -1120,13 +1142,9 @@ class Bench:
             lines.append(f"\n**Note:** {note}")
         return "\n".join(lines)
 
-    def _baseline(self, scenario: str) -> WrkResult | None:
+    def _baseline(self, scenario: str, server: str = "baseline") -> WrkResult | None:
         return next(
-            (
-                r.result
-                for r in self.rows
-                if r.server == "baseline" and r.endpoint.scenario == scenario
-            ),
+            (r.result for r in self.rows if r.server == server and r.endpoint.scenario == scenario),
             None,
         )
 
@@ -1136,7 +1154,9 @@ class Bench:
             "",
             "Ratios: successful req/s over the baseline's (reads over its primary-key read, "
             "POST /books with authors over its same-body insert, other writes over its "
-            "plain insert). Targets apply to one worker: reads ≥ "
+            "plain insert). Ratio to ORM: each write over the plain SQLAlchemy ORM app's same "
+            "write (bench/orm_app.py: both sides of every link in one transaction, no events); "
+            "no target. Targets apply to one worker: reads ≥ "
             f"{READ_RATIO_TARGET}, writes ≥ {WRITE_RATIO_TARGET}, read p99 < "
             f"{READ_P99_TARGET_MS:.0f} ms. CPU ms/req: CPU time of the server's workers and "
             "of the PostgreSQL backends serving them, per request. Other load: cores busy "
@@ -1150,6 +1170,7 @@ class Bench:
                 "p99 ms",
                 "non-2xx / errors",
                 "ratio",
+                "ratio to ORM",
                 "ratio target",
                 "p99 target",
                 "CPU ms/req server, PG",
@@ -1165,7 +1186,7 @@ class Bench:
         passes = misses = 0
         for row in self.rows:
             result = row.result
-            ratio_text = ratio_target = p99_target = "–"
+            ratio_text = orm_text = ratio_target = p99_target = "–"
             note = row.note
             if row.server == "service":
                 base = self._baseline(row.endpoint.baseline)
@@ -1179,6 +1200,9 @@ class Bench:
                         ok = ratio >= target
                         passes, misses = passes + ok, misses + (not ok)
                         ratio_target = f"≥ {target}: {'PASS' if ok else '**MISS**'}"
+                orm = self._baseline(row.endpoint.orm, "orm") if row.endpoint.orm else None
+                if orm and orm.ok_rps:
+                    orm_text = f"{result.ok_rps / orm.ok_rps:.2f}"
                 if row.workers == 1 and row.endpoint.kind == "read":
                     ok = result.p99_ms < READ_P99_TARGET_MS
                     passes, misses = passes + ok, misses + (not ok)
@@ -1188,7 +1212,7 @@ class Bench:
                     if single:
                         scaling = f"{result.ok_rps / single:.2f}× one worker"
                         note = f"{scaling}; {note}" if note else scaling
-            workers = "baseline" if row.server == "baseline" else row.workers
+            workers = {"baseline": "baseline", "orm": "ORM baseline"}.get(row.server, row.workers)
             cpu = result.cpu
             cpu_text = (
                 f"{cpu.server_ms_per_request:.2f}, {cpu.postgres_ms_per_request:.2f}"
@@ -1199,7 +1223,8 @@ class Bench:
             lines.append(
                 f"| {row.endpoint.label} | {workers} "
                 f"| {result.ok_rps:,.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} "
-                f"| {result.failure_summary()} | {ratio_text} | {ratio_target} | {p99_target} "
+                f"| {result.failure_summary()} | {ratio_text} | {orm_text} | {ratio_target} "
+                f"| {p99_target} "
                 f"| {cpu_text} | {other_text} | {note} |"
             )
         lines += ["", f"Targets (one worker): {passes} PASS, {misses} MISS.", ""]
@@ -1235,7 +1260,7 @@ class Bench:
         for m in self.memory:
             peak = m.peak_kib / 1024
             verdict = (
-                "–" if m.server == "baseline" else ("PASS" if peak < RSS_TARGET_MIB else "**MISS**")
+                "–" if m.server != "service" else ("PASS" if peak < RSS_TARGET_MIB else "**MISS**")
             )
             lines.append(
                 f"| {m.server} | {m.workers} | {m.pid} | {m.worker_id} | {m.rest_kib / 1024:.1f} "
