@@ -28,7 +28,7 @@ from modules.platform.http.conditional import (
 )
 from modules.platform.http.dependencies import provide
 from modules.platform.http.idempotency import IdempotencyKey, run_idempotently
-from modules.platform.http.openapi import problem_responses
+from modules.platform.http.openapi import WRITE_PROBLEMS, problem_responses
 from modules.platform.http.resources import Resource
 from modules.platform.http.schemas import (
     AfterIdFromCursor,
@@ -42,7 +42,6 @@ from modules.platform.http.security import WriteClient
 router = APIRouter(prefix="/authors", tags=["authors"])
 
 Queries = Annotated[AuthorQueries, provide("author_queries")]
-WRITE = (401, 403, 422, 503)
 
 
 AUTHOR: Resource[AuthorView] = Resource(AuthorOut, AuthorNotFound)
@@ -53,7 +52,7 @@ AUTHOR: Resource[AuthorView] = Resource(AuthorOut, AuthorNotFound)
     status_code=status.HTTP_201_CREATED,
     response_model=AuthorOut,
     summary="Create an author",
-    responses=problem_responses(400, 409, 413, 415, *WRITE),
+    responses=problem_responses(400, 409, 413, 415, *WRITE_PROBLEMS),
 )
 async def create_author(
     request: Request,
@@ -111,7 +110,7 @@ async def list_authors(
     "/{author_id}",
     response_model=AuthorOut,
     summary="Change an author",
-    responses=problem_responses(400, 404, 412, 413, 415, 428, *WRITE),
+    responses=problem_responses(400, 404, 412, 413, 415, 428, *WRITE_PROBLEMS),
 )
 async def update_author(
     author_id: IdPath,
@@ -141,7 +140,7 @@ async def update_author(
     "/{author_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete an author",
-    responses=problem_responses(400, 404, 409, 412, 428, *WRITE),
+    responses=problem_responses(400, 404, 409, 412, 428, *WRITE_PROBLEMS),
 )
 async def delete_author(
     author_id: IdPath,

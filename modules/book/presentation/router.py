@@ -25,7 +25,7 @@ from modules.platform.http.conditional import (
 )
 from modules.platform.http.dependencies import provide
 from modules.platform.http.idempotency import IdempotencyKey, run_idempotently
-from modules.platform.http.openapi import problem_responses
+from modules.platform.http.openapi import WRITE_PROBLEMS, problem_responses
 from modules.platform.http.resources import Resource
 from modules.platform.http.schemas import (
     AfterIdFromCursor,
@@ -40,7 +40,6 @@ from modules.platform.http.security import WriteClient
 router = APIRouter(prefix="/books", tags=["books"])
 
 Queries = Annotated[BookQueries, provide("book_queries")]
-WRITE = (401, 403, 422, 503)
 
 
 BOOK: Resource[BookView] = Resource(BookOut, BookNotFound)
@@ -51,7 +50,7 @@ BOOK: Resource[BookView] = Resource(BookOut, BookNotFound)
     status_code=status.HTTP_201_CREATED,
     response_model=BookOut,
     summary="Create a book",
-    responses=problem_responses(400, 409, 413, 415, *WRITE),
+    responses=problem_responses(400, 409, 413, 415, *WRITE_PROBLEMS),
 )
 async def create_book(
     request: Request,
@@ -115,7 +114,7 @@ async def list_books(
     "/{book_id}",
     response_model=BookOut,
     summary="Change a book",
-    responses=problem_responses(400, 404, 409, 412, 413, 415, 428, *WRITE),
+    responses=problem_responses(400, 404, 409, 412, 413, 415, 428, *WRITE_PROBLEMS),
 )
 async def update_book(
     book_id: IdPath,
@@ -143,7 +142,7 @@ async def update_book(
     "/{book_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a book",
-    responses=problem_responses(400, 404, 412, 428, *WRITE),
+    responses=problem_responses(400, 404, 412, 428, *WRITE_PROBLEMS),
 )
 async def delete_book(
     book_id: IdPath,
@@ -161,7 +160,7 @@ async def delete_book(
     "/{book_id}/authors/{author_id}",
     response_model=BookOut,
     summary="Add an author to a book",
-    responses=problem_responses(400, 404, 409, 412, 428, *WRITE),
+    responses=problem_responses(400, 404, 409, 412, 428, *WRITE_PROBLEMS),
 )
 async def add_author(
     book_id: IdPath,
@@ -185,7 +184,7 @@ async def add_author(
     "/{book_id}/authors/{author_id}",
     response_model=BookOut,
     summary="Remove an author from a book",
-    responses=problem_responses(400, 404, 412, 428, *WRITE),
+    responses=problem_responses(400, 404, 412, 428, *WRITE_PROBLEMS),
 )
 async def remove_author(
     book_id: IdPath,

@@ -7,6 +7,9 @@ from typing import Any
 
 from modules.platform.http.problems import PROBLEM_MEDIA_TYPE, Problem, status_title
 
+# What any write may answer: no or a wrong write key, invalid input, the database away.
+WRITE_PROBLEMS = (401, 403, 422, 503)
+
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problems a route can answer."""
