@@ -23,7 +23,6 @@ from modules.platform.db.idempotency import IdempotencyStore
 from modules.platform.http.conditional import (
     IfMatch,
     IfNoneMatch,
-    precondition,
     tagged_page,
 )
 from modules.platform.http.dependencies import provide
@@ -150,5 +149,5 @@ async def delete_author(
     if_match: IfMatch,
 ) -> None:
     """Refused with 409 while the author is still an author of any book."""
-    expected = await precondition(if_match, lambda: AUTHOR.current(queries.get, author_id))
+    expected = await AUTHOR.expected_version(queries.get, author_id, if_match)
     await delete(author_id, expected_version=expected)

@@ -20,7 +20,6 @@ from modules.platform.db.idempotency import IdempotencyStore
 from modules.platform.http.conditional import (
     IfMatch,
     IfNoneMatch,
-    precondition,
     tagged_page,
 )
 from modules.platform.http.dependencies import provide
@@ -152,7 +151,7 @@ async def delete_book(
     if_match: IfMatch,
 ) -> None:
     """Deletes the book; its authors then no longer list it."""
-    expected = await precondition(if_match, lambda: BOOK.current(queries.get, book_id))
+    expected = await BOOK.expected_version(queries.get, book_id, if_match)
     await delete(book_id, expected_version=expected)
 
 

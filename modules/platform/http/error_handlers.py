@@ -157,8 +157,6 @@ async def _database_unavailable(request: Request, error: Exception) -> ProblemRe
     return problem(
         request,
         503,
-        slug="service-unavailable",
-        title="Service Unavailable",
         detail="the database is not reachable right now; try again shortly",
         headers={"Retry-After": "2"},
     )
@@ -180,8 +178,6 @@ async def _ids_unavailable(request: Request, error: Exception) -> ProblemRespons
     return problem(
         request,
         503,
-        slug="service-unavailable",
-        title="Service Unavailable",
         detail="this instance cannot create resources right now; try again shortly",
         headers={"Retry-After": "5"},
     )
@@ -193,8 +189,6 @@ async def _unexpected(request: Request, error: Exception) -> ProblemResponse:
     return problem(
         request,
         500,
-        slug="internal-server-error",
-        title="Internal Server Error",
         detail="something went wrong on our side; it has been logged",
     )
 

@@ -49,8 +49,6 @@ async def ready(request: Request, engine: Annotated[AsyncEngine, provide("engine
         return problem(  # type: ignore[return-value]  # a Response; FastAPI sends it as is
             request,
             503,
-            slug="service-unavailable",
-            title="Service Unavailable",
             detail=problem_detail,
             headers={"Retry-After": "2"},
         )

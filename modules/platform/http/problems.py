@@ -56,16 +56,17 @@ def problem(
     request: Request,
     status: int,
     *,
-    slug: str,
-    title: str,
     detail: str,
+    slug: str | None = None,
+    title: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
     **extensions: str,
 ) -> ProblemResponse:
+    """A problem response; its type and title are the status's unless given."""
     body = Problem(
-        type=TYPE_PREFIX + slug,
-        title=title,
+        type=TYPE_PREFIX + (slug or status_slug(status)),
+        title=title or status_title(status),
         status=status,
         detail=detail,
         instance=request.url.path,

@@ -44,6 +44,10 @@ class Resource(Generic[V]):
         current = await self.current(read, id_)
         return not_modified_response(if_none_match, current) or current
 
+    async def expected_version(self, read: Read[V], id_: int, if_match: str | None) -> int | None:
+        """The version a change may apply to (412 if If-Match is stale); None without it."""
+        return await precondition(if_match, lambda: self.current(read, id_))
+
     async def change(
         self,
         read: Read[V],
@@ -52,5 +56,5 @@ class Resource(Generic[V]):
         write: Callable[[int | None], Awaitable[object]],
     ) -> Response:
         """`write(expected_version)` - None without If-Match - then the new representation."""
-        await write(await precondition(if_match, lambda: self.current(read, id_)))
+        await write(await self.expected_version(read, id_, if_match))
         return await self.current(read, id_)
