@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from modules.platform.db.database import APPLICATION_NAME, create_engine
 from modules.platform.db.read_database import AsyncpgReadDatabase
-from tests.e2e.helpers import assert_problem, create_author, get_json
+from tests.e2e.helpers import assert_problem, author_body, create_author, get_json
 
 TERMINATE = text(
     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -132,3 +132,26 @@ async def test_reads_on_connections_killed_while_idle_answer_200(
             await engine.dispose()
         answers = await asyncio.gather(*(client.get(f"/authors/{author['id']}") for _ in range(8)))
         assert [a.status_code for a in answers] == [200] * 8
+
+
+async def test_writes_on_connections_killed_while_idle_answer_201(
+    app: FastAPI, client: AsyncClient, database_url: str
+) -> None:
+    """A pooled write connection the server closed while it sat idle is replaced at
+    checkout, without a ping: no write ever reaches it."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("pg_terminate_backend is PostgreSQL's")
+    for _ in range(3):
+        await asyncio.gather(*(create_author(client) for _ in range(8)))  # warm the pool
+        engine = create_async_engine(database_url)
+        try:
+            async with engine.connect() as connection:
+                killed = (await connection.execute(TERMINATE, {"name": APPLICATION_NAME})).all()
+                assert killed
+        finally:
+            await engine.dispose()
+        await asyncio.sleep(0.1)  # the service's event loop reads the servers' goodbyes
+        answers = await asyncio.gather(
+            *(client.post("/authors", json=author_body()) for _ in range(8))
+        )
+        assert [a.status_code for a in answers] == [201] * 8
