@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
 from modules.kernel.inbox import Inbox
-from modules.kernel.unit_of_work import UniqueConstraintViolated, UnitOfWork
+from modules.kernel.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -31,21 +31,16 @@ async def apply_once(
     load: Callable[[], Awaitable[A | None]],
     change: Callable[[A], object],
 ) -> None:
-    """In one transaction: `load` the aggregate (locking it), and unless this handler has
-    already applied the event, `change` it and record that it did."""
+    """In one transaction: `load` the aggregate (locking it), record that this handler
+    applies the event, and unless it had already, `change` the aggregate."""
     async with uow:
         # Load - and lock - first: deliveries about one aggregate then queue, and the
-        # inbox check sees what the one before committed.
+        # inbox sees what the one before committed.
         aggregate = await load()
-        if await uow.inbox.already_processed(event_id, handler):
+        if not await uow.inbox.record(event_id, handler):
             return
         if aggregate is None:
             logger.info("event %s names an aggregate that no longer exists", event_id)
         else:
             change(aggregate)
-        uow.inbox.record(event_id, handler)
-        try:
-            await uow.commit()
-        except UniqueConstraintViolated:
-            # The same event, delivered concurrently, was applied first: nothing to do.
-            logger.info("event %s was already applied by %s", event_id, handler)
+        await uow.commit()

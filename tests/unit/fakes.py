@@ -231,11 +231,12 @@ class FakeInbox:
         self._data = data
         self.recorded: set[tuple[int, str]] = set()
 
-    async def already_processed(self, event_id: int, handler: str) -> bool:
-        return (event_id, handler) in self._data.inbox
-
-    def record(self, event_id: int, handler: str) -> None:
-        self.recorded.add((event_id, handler))
+    async def record(self, event_id: int, handler: str) -> bool:
+        key = (event_id, handler)
+        if key in self._data.inbox or key in self.recorded:
+            return False
+        self.recorded.add(key)
+        return True
 
 
 class FakeAuthorUnitOfWork(FakeUnitOfWork):
@@ -255,8 +256,6 @@ class FakeAuthorUnitOfWork(FakeUnitOfWork):
         return list(self.authors.seen.values())
 
     def _write(self) -> None:
-        if self.inbox.recorded & self.data.inbox:
-            raise UniqueConstraintViolated("author_inbox primary key")
         for author_id, author in self.authors.seen.items():
             self.data.authors[author_id] = snapshot(author)
         for author_id in self.authors.removed:

@@ -19,8 +19,5 @@ class SqlAlchemyAuthorUnitOfWork(SqlAlchemyUnitOfWork):
         self.authors = SqlAlchemyAuthorRepository(session)
         self.inbox = SqlAlchemyInbox(session, author_inbox)
 
-    async def _before_commit(self) -> None:
-        await self.inbox.flush()
-
     def _seen_aggregates(self) -> Iterable[AggregateRoot]:
         return self.authors.seen

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, exists, insert, select
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from modules.platform.clock import utcnow
@@ -12,18 +13,15 @@ class SqlAlchemyInbox:
     def __init__(self, session: AsyncSession, table: Table) -> None:
         self._session = session
         self._table = table
-        self._pending: list[dict[str, object]] = []
 
-    async def already_processed(self, event_id: int, handler: str) -> bool:
-        condition = (self._table.c.event_id == event_id) & (self._table.c.handler == handler)
-        return bool(await self._session.scalar(select(exists().where(condition))))
-
-    def record(self, event_id: int, handler: str) -> None:
-        self._pending.append({"event_id": event_id, "handler": handler, "processed_at": utcnow()})
-
-    async def flush(self) -> None:
-        """Called by the unit of work before commit. Two deliveries of one event racing
-        each other both get here at most once: the primary key refuses the second."""
-        if self._pending:
-            rows, self._pending = self._pending, []
-            await self._session.execute(insert(self._table), rows)
+    async def record(self, event_id: int, handler: str) -> bool:
+        """One statement checks and records: the primary key refuses a repeat, and on
+        PostgreSQL a racing insert of the same key waits for the other transaction's end."""
+        dialect = postgresql if self._session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(self._table)
+            .values(event_id=event_id, handler=handler, processed_at=utcnow())
+            .on_conflict_do_nothing()
+            .returning(self._table.c.event_id)
+        )
+        return (await self._session.execute(statement)).first() is not None

@@ -30,8 +30,7 @@ class SqlAlchemyUnitOfWork:
 
     Subclasses build their repositories on the session in `_open_repositories` and return
     the aggregates those handed out from `_seen_aggregates`: the events are collected from
-    them. A unit of work with an inbox flushes it in `_before_commit`, or nothing records
-    that its handlers applied an event.
+    them.
     """
 
     def __init__(
@@ -73,7 +72,6 @@ class SqlAlchemyUnitOfWork:
         created = [o for o in self.session.new if isinstance(o, AggregateRoot)]
         try:
             await self.session.flush()
-            await self._before_commit()
             if pairs:
                 await self._outbox.stage(self.session, pairs)
             await record_creation(self.session, created)
@@ -92,9 +90,6 @@ class SqlAlchemyUnitOfWork:
 
     def _open_repositories(self, session: AsyncSession) -> None:
         raise NotImplementedError
-
-    async def _before_commit(self) -> None:
-        """Hook for writes that are not aggregates (the inbox)."""
 
     def _seen_aggregates(self) -> Iterable[AggregateRoot]:
         raise NotImplementedError

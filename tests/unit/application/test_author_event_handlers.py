@@ -112,21 +112,6 @@ async def test_each_event_is_applied_once_however_often_it_is_delivered(
     assert uow.commit_attempts == attempts  # a repeat finds the inbox record: no write
 
 
-async def test_a_concurrent_delivery_that_applied_the_event_first_is_no_error(
-    uow: FakeAuthorUnitOfWork,
-) -> None:
-    author_id = stored_author(uow)
-    event = AuthorAddedToBook(book_id=BOOK, author_id=author_id, book_version=1)
-    handler = WhenAuthorAddedToBookAddBookToAuthor(uow)
-
-    def the_other_delivery_commits_first() -> None:
-        uow.data.inbox.add((event.event_id, handler.name))
-
-    uow.before_commit = the_other_delivery_commits_first
-    await handler(event)  # the inbox's key refuses our commit; the handler lets it go
-    assert state(uow, author_id) == ([], 1)  # our copy of the change was rolled back
-
-
 async def test_an_event_about_an_author_who_is_gone_is_recorded_and_dropped(
     uow: FakeAuthorUnitOfWork,
 ) -> None:
