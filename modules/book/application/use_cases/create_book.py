@@ -42,9 +42,6 @@ class CreateBook:
             deleted = await uow.deleted_authors.among(command.author_ids)
             if deleted:
                 raise UnknownAuthors([a for a in dict.fromkeys(command.author_ids) if a in deleted])
-            holder = await uow.books.holder_of(isbn)
-            if holder is not None:
-                raise DuplicateIsbn(isbn.value, holder)
             book = Book.create(
                 title=title,
                 isbn=isbn,
@@ -56,6 +53,6 @@ class CreateBook:
             uow.books.add(book)
             try:
                 await uow.commit()
-            except UniqueConstraintViolated:  # a concurrent request took the ISBN first
+            except UniqueConstraintViolated:  # the ISBN's unique index: it is taken
                 raise DuplicateIsbn(isbn.value, await uow.books.holder_of(isbn)) from None
         return book.id
