@@ -116,6 +116,7 @@ async def container(settings: Settings) -> AsyncIterator[Container]:
     container = build_container(settings)
     subscribe_event_handlers(container)
     yield container
+    await container.relay().stop(grace_seconds=1)  # deletes the rows it delivered
     await container.read_database().close()
     await container.engine().dispose()
 

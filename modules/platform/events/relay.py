@@ -1,5 +1,6 @@
 """The relay: delivers outbox rows to the in-process handlers - inline right after each
-commit (with a bounded wait), and in the background for whatever is left."""
+commit (with a bounded wait), and in the background for whatever is left. Delivered rows
+are deleted in batches, off the requests' path."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ from modules.platform.events.outbox import OutboxEntry, OutboxStore
 from modules.platform.events.outbox_admin import OutboxStats
 
 logger = logging.getLogger(__name__)
+
+# How long delivered rows wait to be deleted together. Until then they stay leased to this
+# process; should it die first, they are delivered again, which the inboxes make harmless.
+COMPLETION_BATCH_SECONDS = 0.05
 
 
 class OutboxRelay:
@@ -42,6 +47,9 @@ class OutboxRelay:
         self._slots = asyncio.Semaphore(concurrency)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
+        self._delivered_rows: list[OutboxEntry] = []
+        self._completing: asyncio.Task[None] | None = None
+        self._completion_lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self.delivered = 0
 
@@ -76,8 +84,7 @@ class OutboxRelay:
         whatever is cut off keeps its outbox row and is redelivered later."""
         self._stopping.set()
         pending = set(self._in_flight)
-        if self._task is not None:
-            pending.add(self._task)
+        pending |= {task for task in (self._task, self._completing) if task is not None}
         if pending:
             _, late = await asyncio.wait(pending, timeout=grace_seconds)
             for task in late:
@@ -86,6 +93,7 @@ class OutboxRelay:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
         self._task = None
+        await self.complete_delivered()
 
     async def run(self) -> None:
         next_stats = 0.0
@@ -150,9 +158,27 @@ class OutboxRelay:
             *(deliver(entry, event) for entry, event in pairs if event is not None)
         )
         delivered = [entry for entry in results if entry is not None]
-        if delivered:
-            await self.store.complete(delivered)
-            self.delivered += len(delivered)
+        self.delivered += len(delivered)
+        self._delivered_rows.extend(delivered)
+        if delivered and (self._completing is None or self._completing.done()):
+            self._completing = asyncio.create_task(self._complete_soon())
+
+    async def _complete_soon(self) -> None:
+        while self._delivered_rows and not self._stopping.is_set():
+            await asyncio.sleep(COMPLETION_BATCH_SECONDS)  # let the batch gather
+            await self.complete_delivered()
+
+    async def complete_delivered(self) -> None:
+        """Delete the rows delivered so far (once it returns, all are gone), in one
+        transaction; on failure they stay leased and are delivered again when it ends."""
+        async with self._completion_lock:
+            rows, self._delivered_rows = self._delivered_rows, []
+            if not rows:
+                return
+            try:
+                await self.store.complete(rows)
+            except Exception:
+                logger.exception("deleting %d delivered outbox rows failed", len(rows))
 
     async def _refresh_stats(self, now: float) -> None:
         """Keep the figures for /metrics fresh; log them once a minute while not all is well."""
