@@ -175,14 +175,16 @@ async def test_deleting_an_author_amid_every_kind_of_change_to_their_books(
             await assert_forgotten(client, author_id, book_ids)
 
 
-async def _storm_try(client: AsyncClient, i: int) -> str | None:
-    """One try against a server that may die at any moment: the author's id, once made."""
+async def _storm_try(client: AsyncClient, i: int, racing: asyncio.Event) -> str | None:
+    """One try against a server that may die at any moment: the author's id, once made.
+    `racing` is set when the first try starts its race."""
     try:
         author = await client.post("/authors", json=author_body(first_name=f"Killed{i}"))
         book = await client.post("/books", json=book_body(title=f"Killed {i}"))
         if author.status_code != 201 or book.status_code != 201:
             return None
         author_id, book_id = author.json()["id"], book.json()["id"]
+        racing.set()
         await asyncio.gather(
             client.delete(f"/authors/{author_id}"),
             client.post(f"/books/{book_id}/authors/{author_id}"),
@@ -211,8 +213,10 @@ async def test_a_kill_9_amid_the_races_leaves_no_book_naming_a_deleted_author(
     first = ServerProcess(database_url, log, **settings | DELIVERY[delivery])
     try:
         async with AsyncClient(base_url=first.base_url, timeout=10) as client:
-            storm = [asyncio.create_task(_storm_try(client, i)) for i in range(60)]
-            await asyncio.sleep(1.5)  # long enough to make some, even on a loaded machine
+            racing = asyncio.Event()
+            storm = [asyncio.create_task(_storm_try(client, i, racing)) for i in range(60)]
+            await asyncio.wait_for(racing.wait(), timeout=30)
+            await asyncio.sleep(0.2)  # amid the races, however loaded the machine
             first.kill_9()
             made = [a for a in await asyncio.gather(*storm) if a is not None]
     finally:
