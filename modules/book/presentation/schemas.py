@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 from pydantic.config import JsonDict
 
+from modules.book.domain.book import MAX_AUTHORS_PER_BOOK
 from modules.book.domain.value_objects import (
     MAX_PAGES,
     MAX_PRICE_WON,
@@ -61,7 +62,7 @@ class BookCreate(StrictInput):
     publication_year: YearInt
     author_ids: list[SnowflakeId] = Field(
         default_factory=list,
-        max_length=50,
+        max_length=MAX_AUTHORS_PER_BOOK,
         description="Existing authors of the book; unknown ids are refused (422)",
     )
 
