@@ -21,7 +21,17 @@ from tests.e2e.helpers import (
     get_json,
 )
 
-AUTHOR_KEYS = {"id", "first_name", "last_name", "age", "biography", "books", "version"}
+AUTHOR_KEYS = {
+    "id",
+    "first_name",
+    "last_name",
+    "age",
+    "biography",
+    "books",
+    "books_total",
+    "version",
+    "books_url",
+}
 
 GOOD_VALUES: list[dict[str, Any]] = [
     {"first_name": "U"},
@@ -79,6 +89,8 @@ BAD_PATCHES: list[tuple[str, Any]] = [
     ("nickname", "Ursie"),
     ("version", 7),
     ("books", []),
+    ("books_total", 0),
+    ("books_url", "/books"),
 ]
 
 
@@ -103,7 +115,9 @@ async def test_create_answers_201_with_location_and_the_author(client: AsyncClie
         "age": 88,
         "biography": "SF.",
         "books": [],
+        "books_total": 0,
         "version": 1,
+        "books_url": f"/books?author_id={author['id']}",
     }
     assert response.headers["location"] == f"/authors/{author['id']}"
     assert await get_json(client, response.headers["location"]) == author
@@ -168,7 +182,7 @@ async def test_create_refuses_a_missing_required_field(
 async def test_create_refuses_unknown_or_read_only_fields(
     client: AsyncClient, subtests: pytest.Subtests
 ) -> None:
-    for extra in ("books", "version", "id", "nickname"):
+    for extra in ("books", "books_total", "books_url", "version", "id", "nickname"):
         with subtests.test(extra=extra):
             response = await client.post("/authors", json=author_body(**{extra: "1"}))
             assert_problem(response, 422, field=extra)
@@ -190,6 +204,7 @@ async def test_get_answers_the_author_with_its_books(client: AsyncClient) -> Non
         {"id": first["id"], "title": "First"},
         {"id": second["id"], "title": "Second"},
     ]
+    assert got["books_total"] == 2
     assert got["version"] == 3  # created, then two books added to it
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 import modules.book.infrastructure.queries as book_read_side
-from modules.author.application.queries import AuthorFilter
+from modules.author.application.queries import RECENT_BOOKS, AuthorFilter
 from modules.author.application.use_cases.update_author import UpdateAuthorCommand
 from modules.book.application.queries import BookFilter
 from modules.book.application.use_cases.update_book import UpdateBookCommand
@@ -330,3 +330,63 @@ async def test_a_title_is_found_as_it_is_written_whatever_its_letters_and_length
     assert await found("  ") == ["Two  Spaces"]
     assert await found("ne s") == ["One Space"]
     assert await found(" space") == ["Two  Spaces", "One Space"]
+
+
+async def _a_prolific_author(container: Container, books: int) -> int:
+    """An author listing `books` books among a thousand authors of three books each, all
+    written straight into both contexts' tables (as if every event had been delivered):
+    creating them one by one would take minutes. Statistics are gathered, as autovacuum
+    would: with one author holding every link, any plan reads them all."""
+    author_id = await create_author(container, "Prolific", "Writer")
+    statements = (
+        # The others: ids 1-1000, their books 1,001-4,000; the prolific author's next.
+        "INSERT INTO authors (id, first_name, last_name, age, version, book_count)"
+        " SELECT n, 'Other', 'Author ' || n, 50, 4, 3 FROM generate_series(1, 1000) AS n",
+        "INSERT INTO books (id, title, isbn, pages, price, publication_year, version)"
+        " SELECT n, 'Book ' || n, CAST(8000000000000 + n AS TEXT), 1, 1, 2000, 1"
+        " FROM generate_series(1001, 4000 + :books) AS n",
+        "INSERT INTO book_authors (book_id, author_id, position)"
+        " SELECT n, CASE WHEN n > 4000 THEN CAST(:author AS BIGINT) ELSE n % 1000 + 1 END, 1"
+        " FROM generate_series(1001, 4000 + :books) AS n",
+        "INSERT INTO author_books (author_id, book_id, book_version, listed)"
+        " SELECT author_id, book_id, 1, true FROM book_authors",
+        "UPDATE authors SET book_count = :books, version = 1 + :books WHERE id = :author",
+        "ANALYZE",
+    )
+    async with container.engine().begin() as connection:
+        for statement in statements:
+            await connection.execute(text(statement), {"books": books, "author": author_id})
+    return author_id
+
+
+_ROWS = re.compile(r"actual time=\S+ rows=(\d+) loops=(\d+)")
+
+
+async def test_a_prolific_authors_newest_books_are_read_from_the_index_and_no_more(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An author shows RECENT_BOOKS books however many they have: the plan reads their
+    links from the newest down through the partial index and stops there, for one author
+    and for a page of them, in the generic plan a prepared statement ends with."""
+    if not container.settings().database_url.startswith("postgresql"):
+        pytest.skip("the plan is PostgreSQL's")
+    author_id = await _a_prolific_author(container, books=3000)
+    plans = _explain_each_read(monkeypatch)
+    queries = container.author_queries()
+
+    view = await queries.get(author_id)
+    page = await queries.list(AuthorFilter(), after_id=author_id - 1, limit=5)
+
+    assert view is not None and page.items[0] == view
+    assert view.books_total == 3000
+    newest = range(4000 + 3000 - RECENT_BOOKS + 1, 4000 + 3000 + 1)
+    assert [book.title for book in view.books] == [f"Book {n}" for n in newest]
+    for plan in plans:
+        links_read = [
+            int(rows) * int(loops)
+            for line in plan.splitlines()
+            if " on author_books" in line
+            for rows, loops in _ROWS.findall(line)
+        ]
+        assert "ix_author_books_listed" in plan, plan
+        assert links_read and max(links_read) <= RECENT_BOOKS, plan

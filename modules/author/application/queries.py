@@ -7,6 +7,10 @@ from typing import Protocol
 
 from modules.kernel.paging import Page
 
+# An author shows at most this many of its books: the newest, by book id (Snowflake ids
+# grow with time). `GET /books?author_id=` pages through all of them.
+RECENT_BOOKS = 20
+
 
 @dataclass(frozen=True, slots=True)
 class AuthorBookView:
@@ -21,7 +25,8 @@ class AuthorView:
     last_name: str
     age: int
     biography: str | None
-    books: list[AuthorBookView]
+    books: list[AuthorBookView]  # the RECENT_BOOKS newest at most, in id order
+    books_total: int  # every book the author lists
     version: int
 
 

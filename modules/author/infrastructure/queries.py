@@ -1,7 +1,8 @@
 """Author's read side: one SELECT per request, SQLAlchemy Core run by the ReadDatabase.
 
-An author is shown with the books that list them. The titles are the Book context's: it
-publishes them as the view `book_titles` (migration 0006), joined in the same SELECT.
+An author is shown with their newest books (RECENT_BOOKS at most) and how many they list.
+The titles are the Book context's: it publishes them as the view `book_titles`
+(migration 0006), joined in the same SELECT.
 """
 
 from __future__ import annotations
@@ -19,13 +20,20 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    func,
+    literal_column,
     or_,
     select,
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from modules.author.application.queries import AuthorBookView, AuthorFilter, AuthorView
+from modules.author.application.queries import (
+    RECENT_BOOKS,
+    AuthorBookView,
+    AuthorFilter,
+    AuthorView,
+)
 from modules.author.infrastructure.tables import author_books, authors
 from modules.kernel.paging import Page, encode_cursor
 from modules.platform.db.read_database import ReadDatabase, Rows
@@ -42,9 +50,22 @@ book_titles = Table(
 
 
 def _with_books(page: Select[Any]) -> Select[Any]:
-    """The authors `page` selects, one row per book they list (by book id), or one row with
-    no book. A listed book that no longer exists joins to nothing."""
+    """The authors `page` selects, one row per book shown (by book id), or one row with no
+    book. A listed book that no longer exists joins to nothing."""
     chosen = page.subquery("a")
+    # The id of the author's RECENT_BOOKS-th newest book (none if they have fewer): the
+    # books from it on are shown. A correlated subquery rather than LATERAL, which SQLite
+    # lacks; on both databases it and the join read the partial index ix_author_books_listed
+    # backwards from the newest and stop there, however many books the author has.
+    newest = author_books.alias("newest")
+    oldest_shown = (
+        select(newest.c.book_id)
+        .where(newest.c.author_id == chosen.c.id, newest.c.listed == true())
+        .order_by(newest.c.book_id.desc())
+        .limit(literal_column("1"))
+        .offset(literal_column(str(RECENT_BOOKS - 1)))
+        .scalar_subquery()
+    )
     return (
         select(
             chosen.c.id,
@@ -52,6 +73,7 @@ def _with_books(page: Select[Any]) -> Select[Any]:
             chosen.c.last_name,
             chosen.c.age,
             chosen.c.biography,
+            chosen.c.book_count,
             chosen.c.version,
             # Labelled: the rows are read by name, and the author has an `id` too.
             book_titles.c.id.label("book_id"),
@@ -60,7 +82,11 @@ def _with_books(page: Select[Any]) -> Select[Any]:
         .select_from(
             chosen.outerjoin(
                 author_books,
-                and_(author_books.c.author_id == chosen.c.id, author_books.c.listed == true()),
+                and_(
+                    author_books.c.author_id == chosen.c.id,
+                    author_books.c.listed == true(),
+                    author_books.c.book_id >= func.coalesce(oldest_shown, literal_column("0")),
+                ),
             ).outerjoin(book_titles, book_titles.c.id == author_books.c.book_id)
         )
         .order_by(chosen.c.id, author_books.c.book_id)
@@ -104,6 +130,7 @@ def _views(rows: Rows) -> list[AuthorView]:
                     row["age"],
                     row["biography"],
                     books,
+                    row["book_count"],
                     row["version"],
                 )
             )

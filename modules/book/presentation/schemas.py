@@ -108,7 +108,9 @@ class BookOut(BaseModel):
     pages: int
     price: int = Field(description="Whole Korean won")
     publication_year: int
-    authors: list[BookAuthorOut]
+    authors: list[BookAuthorOut] = Field(
+        description=f"All its authors, in their order: a book has at most {MAX_AUTHORS_PER_BOOK}"
+    )
     version: int = Field(description="Starts at 1; grows by one with every change", examples=[1])
 
     model_config = ConfigDict(
