@@ -32,7 +32,12 @@ class AuthorView:
 
 @dataclass(frozen=True, slots=True)
 class AuthorFilter:
+    # A part of the first or last name; several words, a part of the full name in either
+    # order ("Haruki Murakami", "Murakami Haruki"). Ignoring case.
     name: str | None = None
+    # Exactly this name (the domain's names are trimmed), ignoring case.
+    first_name: str | None = None
+    last_name: str | None = None
 
 
 class AuthorQueries(Protocol):

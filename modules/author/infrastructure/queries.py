@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
+    ColumnElement,
     MetaData,
     Select,
     String,
@@ -97,19 +98,50 @@ _AUTHOR_BY_ID = _with_books(select(authors).where(authors.c.id == bindparam("id"
 _EXISTING = select(authors.c.id).where(authors.c.id.in_(bindparam("ids", expanding=True)))
 
 
+def _in_either_name(pattern: str) -> ColumnElement[bool]:
+    return or_(
+        contains_ignoring_case(authors.c.first_name, pattern),
+        contains_ignoring_case(authors.c.last_name, pattern),
+    )
+
+
+def _full_name(first: ColumnElement[str], second: ColumnElement[str]) -> ColumnElement[str]:
+    return first + literal_column("' '", String) + second
+
+
+def _equal_ignoring_case(column: ColumnElement[str], name: str) -> ColumnElement[bool]:
+    # On PostgreSQL the trigram index of lower(column) answers equality too (pg_trgm 1.6).
+    return func.lower(column) == func.lower(bindparam(name, type_=String()))
+
+
 @cache
-def _page_statement(*, after: bool, name: bool) -> Select[Any]:
-    """One statement per combination of filters, built once: values are bound parameters."""
+def _page_statement(*, after: bool, words: int, first_name: bool, last_name: bool) -> Select[Any]:
+    """One statement per combination of filters, built once: values are bound parameters.
+    `words`: how many words the name filter has (0, 1, or 2 for several)."""
     page = select(authors).order_by(authors.c.id).limit(bindparam("limit"))
     if after:
         page = page.where(authors.c.id > bindparam("after_id"))
-    if name:
+    if words == 1:
+        page = page.where(_in_either_name("name_pattern"))
+    elif words > 1:
+        # A part of the full name, in either order. Its first and its last word are then
+        # each a part of one of the names: asked first, the trigram indexes can answer.
         page = page.where(
+            _in_either_name("first_word_pattern"),
+            _in_either_name("last_word_pattern"),
             or_(
-                contains_ignoring_case(authors.c.first_name, "name_pattern"),
-                contains_ignoring_case(authors.c.last_name, "name_pattern"),
-            )
+                contains_ignoring_case(
+                    _full_name(authors.c.first_name, authors.c.last_name), "name_pattern"
+                ),
+                contains_ignoring_case(
+                    _full_name(authors.c.last_name, authors.c.first_name), "name_pattern"
+                ),
+            ),
         )
+    if first_name:
+        page = page.where(_equal_ignoring_case(authors.c.first_name, "first_name"))
+    if last_name:
+        page = page.where(_equal_ignoring_case(authors.c.last_name, "last_name"))
     return _with_books(page)
 
 
@@ -151,11 +183,21 @@ class SqlAuthorQueries:
     async def list(
         self, author_filter: AuthorFilter, *, after_id: int | None, limit: int
     ) -> Page[AuthorView]:
-        statement = _page_statement(after=after_id is not None, name=bool(author_filter.name))
+        words = (author_filter.name or "").split()
+        statement = _page_statement(
+            after=after_id is not None,
+            words=min(len(words), 2),
+            first_name=author_filter.first_name is not None,
+            last_name=author_filter.last_name is not None,
+        )
         parameters = {
             "limit": limit + 1,  # one more than asked: is there a next page?
             "after_id": after_id,
-            "name_pattern": containing(author_filter.name) if author_filter.name else None,
+            "name_pattern": containing(" ".join(words)) if words else None,
+            "first_word_pattern": containing(words[0]) if words else None,
+            "last_word_pattern": containing(words[-1]) if words else None,
+            "first_name": author_filter.first_name,
+            "last_name": author_filter.last_name,
         }
         views = _views(await self._database.rows(statement, parameters))
         has_more = len(views) > limit

@@ -27,6 +27,10 @@ FirstNameStr = Annotated[
 LastNameStr = Annotated[
     NameStr, domain_rule(LastName), Field(description="Not blank", examples=["Le Guin"])
 ]
+# A name to look up exactly: trimmed as the domain trims names, so never blank.
+ExactName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Storable
+]
 AgeInt = Annotated[Annotated[StrictInt, Field(ge=1, le=150), Integral], Field(examples=[88])]
 BiographyStr = Annotated[str, StringConstraints(max_length=3000), Storable]
 
