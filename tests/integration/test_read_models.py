@@ -14,6 +14,7 @@ from modules.author.application.queries import RECENT_BOOKS, AuthorFilter
 from modules.author.application.use_cases.update_author import UpdateAuthorCommand
 from modules.book.application.queries import BookFilter
 from modules.book.application.use_cases.update_book import UpdateBookCommand
+from modules.book.domain.value_objects import Isbn
 from modules.container import Container
 from modules.platform.db.read_database import AsyncpgReadDatabase
 from tests.integration.helpers import create_author, create_book, statements_run
@@ -418,3 +419,26 @@ async def test_exact_names_and_full_names_are_found_through_the_trigram_indexes(
     for plan in plans:
         assert re.search(r"Index Scan on ix_authors_(first|last)_name_trgm", plan), plan
         assert "pk_authors" not in plan, plan  # not every author, in id order
+
+
+async def test_an_isbn_is_looked_up_in_its_unique_index(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`?isbn=` reads the unique index on books.isbn, alone and with the other filters."""
+    if not container.settings().database_url.startswith("postgresql"):
+        pytest.skip("the plan is PostgreSQL's")
+    author_id = await _a_prolific_author(container, books=30)
+    book_id = await create_book(container, "Wanted", [author_id], isbn="0-441-47812-3")
+    plans = _explain_each_read(monkeypatch)
+    queries = container.book_queries()
+    isbn = Isbn("978-0-441-47812-5")
+
+    for book_filter in (
+        BookFilter(isbn=isbn),
+        BookFilter(isbn=isbn, title="want", author_id=author_id),
+    ):
+        page = await queries.list(book_filter, after_id=None, limit=20)
+        assert [b.id for b in page.items] == [book_id]
+
+    for plan in plans:
+        assert "Index Scan using uq_books_isbn on books" in plan, plan

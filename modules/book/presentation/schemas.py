@@ -40,6 +40,13 @@ IsbnStr = Annotated[
         examples=["978-0-441-47812-5"],
     ),
 ]
+# An ISBN to look a book up by, as a person types or a scanner reads it.
+IsbnQuery = Annotated[
+    Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=10, max_length=17), Storable
+    ],
+    domain_rule(Isbn),
+]
 PagesInt = Annotated[
     Annotated[StrictInt, Field(ge=1, le=MAX_PAGES), Integral], Field(examples=[304])
 ]
