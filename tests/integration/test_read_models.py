@@ -442,3 +442,30 @@ async def test_an_isbn_is_looked_up_in_its_unique_index(
 
     for plan in plans:
         assert "Index Scan using uq_books_isbn on books" in plan, plan
+
+
+async def test_a_page_of_a_prolific_authors_books_reads_only_its_own_links(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`books_url` (GET /books?author_id=) is how a client reaches the books an author
+    does not show: the first page and a deep one each read the links they show, and no
+    more, however many books the author has."""
+    if not container.settings().database_url.startswith("postgresql"):
+        pytest.skip("the plan is PostgreSQL's")
+    author_id = await _a_prolific_author(container, books=3000)  # books 4,001 to 7,000
+    plans = _explain_each_read(monkeypatch)
+    queries = container.book_queries()
+
+    first = await queries.list(BookFilter(author_id=author_id), after_id=None, limit=20)
+    deep = await queries.list(BookFilter(author_id=author_id), after_id=5500, limit=20)
+
+    assert [b.id for b in first.items] == list(range(4001, 4021))
+    assert [b.id for b in deep.items] == list(range(5501, 5521))
+    for plan in plans:
+        links_read = [
+            int(rows) * int(loops)
+            for line in plan.splitlines()
+            if " on book_authors" in line and "ix_book_authors_author_id_book_id" in line
+            for rows, loops in _ROWS.findall(line)
+        ]
+        assert links_read and max(links_read) <= 21, plan  # a page asks for one more

@@ -88,13 +88,14 @@ def _page_statement(
     if title:
         page = page.where(contains_ignoring_case(books.c.title, "title_pattern"))
     if author:
-        page = page.where(
-            books.c.id.in_(
-                select(book_authors.c.book_id).where(
-                    book_authors.c.author_id == bindparam("author_id")
-                )
-            )
+        # The author's links in book order (ix_book_authors_author_id_book_id), from the
+        # cursor on: a page reads as many as it shows, however many books the author has.
+        links = select(book_authors.c.book_id).where(
+            book_authors.c.author_id == bindparam("author_id")
         )
+        if after:
+            links = links.where(book_authors.c.book_id > bindparam("after_id"))
+        page = page.where(books.c.id.in_(links))
     return _with_authors(page)
 
 

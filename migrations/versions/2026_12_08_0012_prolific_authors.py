@@ -1,4 +1,4 @@
-"""author book counts: authors.book_count and an index of each author's listed books
+"""prolific authors: authors.book_count, and indexes of an author's books in id order
 
 Revision ID: 0012
 Revises: 0011
@@ -7,7 +7,9 @@ Create Date: 2026-12-08 10:00:00
 An author's representation shows their newest books and how many there are, read in one
 statement that must not read all of a prolific author's links: the count is kept on the
 author (by the aggregate, with every change of its list) and filled in here for the
-authors there are; the newest listed books are read backwards from a partial index.
+authors there are; the newest listed books are read backwards from a partial index of
+Author's links. Book's links get an index in (author, book) order, which replaces the one
+on the author alone, so that each page of `GET /books?author_id=` reads only its books.
 """
 
 from __future__ import annotations
@@ -44,9 +46,13 @@ def upgrade() -> None:
         postgresql_where=listed,
         sqlite_where=listed,
     )
+    op.create_index("ix_book_authors_author_id_book_id", "book_authors", ["author_id", "book_id"])
+    op.drop_index("ix_book_authors_author_id", table_name="book_authors")
 
 
 def downgrade() -> None:
+    op.create_index("ix_book_authors_author_id", "book_authors", ["author_id"])
+    op.drop_index("ix_book_authors_author_id_book_id", table_name="book_authors")
     op.drop_index("ix_author_books_listed", table_name="author_books")
     with views_set_aside("authors"), op.batch_alter_table("authors") as batch:
         batch.drop_column("book_count")
