@@ -43,9 +43,11 @@ bench: $(VENV)/.installed wrk
 	$(VENV)/bin/python -m bench.http_bench
 	$(VENV)/bin/python -m bench.outbox
 
-# `make bench-scale`: read latency at 10k and 1M books (BENCH_SCALE_BOOKS), to bench-results/scale.md.
+# `make bench-scale`: read latency at 10k and 1M books (BENCH_SCALE_BOOKS), to bench-results/scale.md;
+# then an author of 10,000 books against one of 3 (bench/prolific.py), to bench-results/prolific.md.
 bench-scale: $(VENV)/.installed wrk
 	$(VENV)/bin/python -m bench.scale
+	$(VENV)/bin/python -m bench.prolific
 
 soak: $(VENV)/.installed wrk
 	BENCH_SOAK_SECONDS=$${BENCH_SOAK_SECONDS:-600} $(VENV)/bin/python -m bench.http_bench --soak

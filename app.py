@@ -51,6 +51,9 @@ monolith.
 
 * Ids are 64-bit Snowflakes written as **decimal strings**.
 * Lists are pages `{items, next_cursor}`; pass `next_cursor` back as `cursor`.
+* A list inside a resource is bounded: an author shows their 20 newest books, with
+  `books_total` and `books_url` for all of them (since 0.2.0; before, every book); a book
+  has at most 50 authors, all shown.
 * Every error is RFC 9457 `application/problem+json`.
 * Adding an author to a book makes the author list the book (a domain event between the
   two contexts).
@@ -124,7 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Book catalogue",
-        version="0.1.0",
+        version="0.2.0",
         description=DESCRIPTION,
         lifespan=lifespan,
         telemetry=telemetry_config(settings),

@@ -10,8 +10,8 @@ service would do for the same answers, on the same tables.
   representation, minus the ETag), in one round trip.
 * POST /books: the same JSON body as the service's. Without authors: one INSERT. With
   authors: one transaction that inserts the book, its links, and the authors' side of the
-  links (`author_books`, author versions), leaving the catalogue as the service would; it
-  answers the created book with its authors' names. Duplicate ISBN: 409.
+  links (`author_books`, author versions and book counts), leaving the catalogue as the
+  service would; it answers the created book with its authors' names. Duplicate ISBN: 409.
 
 Pool: 10 to 20 connections, as the service's default pool (10 + 10 overflow).
 """
@@ -56,7 +56,7 @@ INSERT INTO author_books (author_id, book_id, book_version, listed)
 SELECT author_id, $1, 1, true FROM unnest($2::bigint[]) AS t(author_id)
 """
 BUMP_AUTHORS = """
-UPDATE authors SET version = version + 1 WHERE id = ANY($1::bigint[])
+UPDATE authors SET version = version + 1, book_count = book_count + 1 WHERE id = ANY($1::bigint[])
 RETURNING id, first_name, last_name
 """
 

@@ -12,7 +12,8 @@ service itself would have written, had every book been created through the API:
   after every `AuthorAddedToBook` event was delivered;
 * versions agree: a book starts at 1 and about one in ten had its last author added later
   (version 2, and that author's `author_books.book_version` is 2); an author's version is
-  1 plus the number of books it lists, as the event handler leaves it;
+  1 plus the number of books it lists, as the event handler leaves it, and its
+  `book_count` is that number;
 * ISBNs are valid ISBN-13 (978 + a 9-digit number below 10^8 + the check digit), so the
   benchmark's POSTs can take numbers from 10^8 up without ever colliding;
 * outboxes are empty (everything delivered); the inbox is left empty, which only matters
@@ -186,6 +187,7 @@ def generate(n_books: int, n_authors: int, *, seed: int = 42) -> Catalogue:
                 rng.randint(20, 95),
                 biography,
                 1 + books_listed[author_id],
+                books_listed[author_id],
             )
         )
     return catalogue
@@ -221,7 +223,15 @@ async def load(dsn: str, catalogue: Catalogue) -> None:
             await connection.copy_records_to_table(
                 "authors",
                 records=catalogue.authors,
-                columns=["id", "first_name", "last_name", "age", "biography", "version"],
+                columns=[
+                    "id",
+                    "first_name",
+                    "last_name",
+                    "age",
+                    "biography",
+                    "version",
+                    "book_count",
+                ],
             )
             await connection.copy_records_to_table(
                 "books",
@@ -271,6 +281,11 @@ CONSISTENCY_CHECKS = {
         SELECT count(*) FROM authors a
         WHERE a.version <> 1 + (SELECT count(*) FROM author_books ab
                                 WHERE ab.author_id = a.id AND ab.listed)""",
+    # The count an author keeps of its books (Author.book_count) is the books it lists.
+    "authors whose book_count is not the books listed": """
+        SELECT count(*) FROM authors a
+        WHERE a.book_count <> (SELECT count(*) FROM author_books ab
+                               WHERE ab.author_id = a.id AND ab.listed)""",
     # The author applied a version of the book that exists.
     "links newer than their book": """
         SELECT count(*) FROM author_books ab JOIN books b ON b.id = ab.book_id

@@ -6,8 +6,8 @@
 What most teams would write: declarative models, one AsyncSession per request, one
 transaction per write that ends by reading the resource back as the answer. No DDD layers, no
 events, no outbox: each write changes both sides of a link itself, so the catalogue ends
-as the service leaves it (book_authors and author_books agree, author versions count the
-books they list), on the service's own migrated tables.
+as the service leaves it (book_authors and author_books agree, author versions and
+book_count count the books they list), on the service's own migrated tables.
 
 * POST /authors: insert an author; 201 with the author.
 * POST /books: insert a book, its links and the authors' side of them (author rows locked,
@@ -75,6 +75,7 @@ class Author(Base):
     age: Mapped[int]
     biography: Mapped[str | None]
     version: Mapped[int]
+    book_count: Mapped[int]
     links: Mapped[list[AuthorBook]] = relationship(order_by="AuthorBook.book_id", lazy="raise")
 
 
@@ -154,7 +155,7 @@ async def health() -> dict[str, str]:
 async def create_author(body: AuthorIn, s: Session, request: Request) -> dict[str, Any]:
     author_id = request.app.state.ids.next_id()
     async with s.begin():
-        s.add(Author(id=author_id, version=1, **body.model_dump()))
+        s.add(Author(id=author_id, version=1, book_count=0, **body.model_dump()))
         await s.flush()
         author = await s.scalar(
             select(Author)
@@ -195,6 +196,7 @@ async def create_book(body: BookIn, s: Session, request: Request) -> dict[str, A
                 s.add(AuthorBook(author_id=author_id, book_id=book_id, book_version=1, listed=True))
             for author in authors:
                 author.version += 1
+                author.book_count += 1
             await s.flush()
             return await book_out(s, book_id)
     except IntegrityError:  # at the flush: the ISBN's unique index
@@ -214,6 +216,7 @@ async def add_author(book_id: int, author_id: int, s: Session) -> dict[str, Any]
         position = max((link.position for link in book.links), default=0) + 1
         book.links.append(BookAuthor(author_id=author_id, position=position))
         author.version += 1
+        author.book_count += 1
         # merge: the author may remember an earlier removal (a row with listed=false).
         await s.merge(
             AuthorBook(author_id=author_id, book_id=book_id, book_version=book.version, listed=True)

@@ -7,6 +7,7 @@ still reported on its own.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from httpx2 import AsyncClient
@@ -21,7 +22,17 @@ from tests.e2e.helpers import (
     get_json,
 )
 
-AUTHOR_KEYS = {"id", "first_name", "last_name", "age", "biography", "books", "version"}
+AUTHOR_KEYS = {
+    "id",
+    "first_name",
+    "last_name",
+    "age",
+    "biography",
+    "books",
+    "books_total",
+    "version",
+    "books_url",
+}
 
 GOOD_VALUES: list[dict[str, Any]] = [
     {"first_name": "U"},
@@ -79,6 +90,8 @@ BAD_PATCHES: list[tuple[str, Any]] = [
     ("nickname", "Ursie"),
     ("version", 7),
     ("books", []),
+    ("books_total", 0),
+    ("books_url", "/books"),
 ]
 
 
@@ -103,7 +116,9 @@ async def test_create_answers_201_with_location_and_the_author(client: AsyncClie
         "age": 88,
         "biography": "SF.",
         "books": [],
+        "books_total": 0,
         "version": 1,
+        "books_url": f"/books?author_id={author['id']}",
     }
     assert response.headers["location"] == f"/authors/{author['id']}"
     assert await get_json(client, response.headers["location"]) == author
@@ -168,7 +183,7 @@ async def test_create_refuses_a_missing_required_field(
 async def test_create_refuses_unknown_or_read_only_fields(
     client: AsyncClient, subtests: pytest.Subtests
 ) -> None:
-    for extra in ("books", "version", "id", "nickname"):
+    for extra in ("books", "books_total", "books_url", "version", "id", "nickname"):
         with subtests.test(extra=extra):
             response = await client.post("/authors", json=author_body(**{extra: "1"}))
             assert_problem(response, 422, field=extra)
@@ -190,6 +205,7 @@ async def test_get_answers_the_author_with_its_books(client: AsyncClient) -> Non
         {"id": first["id"], "title": "First"},
         {"id": second["id"], "title": "Second"},
     ]
+    assert got["books_total"] == 2
     assert got["version"] == 3  # created, then two books added to it
 
 
@@ -259,6 +275,67 @@ async def test_list_filter_is_case_insensitive_beyond_ascii(client: AsyncClient)
     for name in ("Émile", "émile", "ÉMILE"):
         response = await client.get("/authors", params={"name": name})
         assert [a["id"] for a in response.json()["items"]] == [emile["id"]], name
+
+
+async def test_list_finds_a_full_name_in_either_order(client: AsyncClient) -> None:
+    haruki = await create_author(client, first_name="Haruki", last_name="Murakami")
+    ryu = await create_author(client, first_name="Ryu", last_name="Murakami")
+    other = await create_author(client, first_name="Haruki", last_name="Other")
+    ursula = await create_author(client, first_name="Ursula K.", last_name="Le Guin")
+
+    async def found(name: str) -> list[str]:
+        page = await get_json(client, f"/authors?{urlencode({'name': name})}")
+        return [a["id"] for a in page["items"]]
+
+    assert await found("Haruki Murakami") == [haruki["id"]]
+    assert await found("Murakami Haruki") == [haruki["id"]]
+    assert await found("  murakami   HARUKI ") == [haruki["id"]]  # spaces, case
+    assert await found("ki Mura") == [haruki["id"]]  # a part of the full name
+    assert await found("Murakami Ryu") == [ryu["id"]]
+    assert await found("Le Guin") == [ursula["id"]]  # a last name of two words
+    assert await found("Le Guin Ursula") == [ursula["id"]]
+    assert await found("Ursula K. Le Guin") == [ursula["id"]]
+    # A single word matches either name, as it always did.
+    assert await found("Haruki") == [haruki["id"], other["id"]]
+    assert await found("murakami") == [haruki["id"], ryu["id"]]
+    # Both words must be in the full name, in one order or the other, next to each other.
+    assert await found("Haruki Ryu") == []
+    assert await found("Murakami Other") == []
+    assert await found("Ursula Le") == []  # "Ursula K. Le Guin": not next to each other
+
+
+async def test_list_finds_exact_first_and_last_names_ignoring_case_and_spaces(
+    client: AsyncClient,
+) -> None:
+    haruki = await create_author(client, first_name="Haruki", last_name="Murakami")
+    ryu = await create_author(client, first_name="Ryu", last_name="Murakami")
+    await create_author(client, first_name="Harukiko", last_name="Murakamis")
+    emile = await create_author(client, first_name="Émile", last_name="Zola")
+
+    async def found(**filters: str) -> list[str]:
+        page = await get_json(client, f"/authors?{urlencode(filters)}")
+        return [a["id"] for a in page["items"]]
+
+    # An importer's question: does this author exist?
+    assert await found(first_name="Haruki", last_name="Murakami") == [haruki["id"]]
+    assert await found(first_name=" haruki ", last_name="MURAKAMI") == [haruki["id"]]
+    assert await found(first_name="Haruki", last_name="Le Guin") == []
+    assert await found(last_name="Murakami") == [haruki["id"], ryu["id"]]  # not Murakamis
+    assert await found(first_name="Haruk") == []  # exact: no part of a name
+    assert await found(first_name="émile") == [emile["id"]]  # beyond ASCII too
+    # With the other filters: all of them apply.
+    assert await found(last_name="murakami", name="ryu") == [ryu["id"]]
+    assert await found(first_name="Ryu", name="Haruki") == []
+
+
+async def test_list_refuses_a_blank_or_overlong_exact_name(
+    client: AsyncClient, subtests: pytest.Subtests
+) -> None:
+    for field in ("first_name", "last_name"):
+        for value in ("", "   ", "x" * 101, "a\x00b"):
+            with subtests.test(field=field, value=value[:10]):
+                response = await client.get("/authors", params={field: value})
+                assert_problem(response, 422, field=field)
 
 
 async def test_list_refuses_a_bad_name_filter(

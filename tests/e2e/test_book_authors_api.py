@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from httpx2 import AsyncClient
 
-from tests.e2e.helpers import assert_problem, create_author, create_book, get_json
+from modules.book.domain.book import MAX_AUTHORS_PER_BOOK
+from tests.e2e.helpers import assert_problem, book_body, create_author, create_book, get_json
 
 
 async def test_add_answers_the_book_with_the_author_and_the_author_lists_it(
@@ -72,6 +73,24 @@ async def test_add_an_author_twice_is_409(client: AsyncClient) -> None:
 
     listed = await get_json(client, f"/authors/{author['id']}")
     assert sorted(b["id"] for b in listed["books"]) == sorted([given["id"], added["id"]])
+
+
+async def test_a_book_with_the_most_authors_refuses_one_more_with_409(
+    client: AsyncClient,
+) -> None:
+    """A book embeds all its authors, so their number is bounded (MAX_AUTHORS_PER_BOOK)."""
+    authors = [(await create_author(client))["id"] for _ in range(MAX_AUTHORS_PER_BOOK + 1)]
+    too_many = await client.post("/books", json=book_body(author_ids=authors))
+    assert_problem(too_many, 422, field="author_ids")
+    book = await create_book(client, author_ids=authors[:-1])
+    assert len(book["authors"]) == MAX_AUTHORS_PER_BOOK
+
+    body = assert_problem(await client.post(f"/books/{book['id']}/authors/{authors[-1]}"), 409)
+
+    assert body["type"].endswith(":too-many-authors"), body
+    assert str(MAX_AUTHORS_PER_BOOK) in body["detail"]
+    assert await get_json(client, f"/books/{book['id']}") == book
+    assert (await get_json(client, f"/authors/{authors[-1]}"))["books"] == []
 
 
 async def test_remove_answers_the_book_without_the_author_and_the_author_forgets_it(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from httpx2 import AsyncClient
@@ -366,6 +367,61 @@ async def test_list_filters_by_author_id_and_combines_with_title(client: AsyncCl
     assert await found(author_id=ursula["id"], title="alpha") == [a["id"]]
     assert await found(author_id=loner["id"]) == []
     assert await found(author_id="123456") == []
+
+
+async def test_list_finds_the_book_with_an_isbn_in_any_form(
+    client: AsyncClient, subtests: pytest.Subtests
+) -> None:
+    stored = {isbn for _, isbn in ISBN_FORMS}
+    books = {isbn: await create_book(client, isbn=isbn) for isbn in sorted(stored)}
+    for given, isbn in [*ISBN_FORMS, (" 9780306406157\t", "9780306406157")]:
+        with subtests.test(isbn=given):
+            page = await get_json(client, f"/books?{urlencode({'isbn': given})}")
+            book = await get_json(client, f"/books/{books[isbn]['id']}")
+            got = await client.get(f"/books/{books[isbn]['id']}")
+            assert page == {
+                "items": [book | {"etag": got.headers["ETag"]}],
+                "next_cursor": None,
+            }
+    unknown = await get_json(client, "/books?isbn=0-441-47812-3")  # valid, nobody's
+    assert unknown == {"items": [], "next_cursor": None}
+
+
+async def test_list_combines_the_isbn_with_the_other_filters(client: AsyncClient) -> None:
+    ursula = await create_author(client)
+    ted = await create_author(client)
+    book = await create_book(
+        client, title="The Dispossessed", isbn="9780060512750", author_ids=[ursula["id"]]
+    )
+    await create_book(client, title="The Dispossessed, again", author_ids=[ursula["id"]])
+
+    async def found(**params: str) -> list[str]:
+        response = await client.get("/books", params={"isbn": "0-06-051275-X", **params})
+        assert response.status_code == 200, response.text
+        return [b["id"] for b in response.json()["items"]]
+
+    assert await found() == [book["id"]]
+    assert await found(author_id=ursula["id"]) == [book["id"]]
+    assert await found(author_id=ted["id"]) == []
+    assert await found(title="dispossessed") == [book["id"]]
+    assert await found(title="left hand") == []
+    assert await found(title="posse", author_id=ursula["id"]) == [book["id"]]
+    assert await found(cursor=f"{int(book['id']) - 1:016x}") == [book["id"]]
+    assert await found(cursor=f"{int(book['id']):016x}") == []  # it is before the cursor
+
+
+async def test_list_refuses_an_invalid_isbn_saying_why(
+    client: AsyncClient, subtests: pytest.Subtests
+) -> None:
+    for isbn in BAD_ISBNS:
+        with subtests.test(isbn=isbn):
+            response = await client.get("/books", params={"isbn": isbn})
+            assert_problem(response, 422, field="isbn")
+    checksum = assert_problem(await client.get("/books?isbn=978-0-306-40615-8"), 422)
+    assert "check digit" in checksum["detail"], checksum
+    assert checksum["errors"][0]["loc"] == ["query", "isbn"]
+    sheet_music = assert_problem(await client.get("/books?isbn=9790260000438"), 422)
+    assert "ISMN" in sheet_music["detail"], sheet_music
 
 
 async def test_list_refuses_bad_filters(client: AsyncClient, subtests: pytest.Subtests) -> None:

@@ -38,6 +38,7 @@ class FakeAuthorQueries:
             age=33,
             biography=None,
             books=[AuthorBookView(id=7, title="Imaginary")],
+            books_total=31,
             version=9,
         )
         self.filters: list[AuthorFilter] = []
@@ -92,7 +93,9 @@ async def test_an_overridden_read_side_answers_gets_and_lists(
         "age": 33,
         "biography": None,
         "books": [{"id": "7", "title": "Imaginary"}],
+        "books_total": 31,
         "version": 9,
+        "books_url": f"/books?author_id={FAKE_ID}",
     }
     item = got.json() | {"etag": got.headers["ETag"]}
     assert listed.json() == {"items": [item], "next_cursor": None}

@@ -163,6 +163,20 @@ async def test_list_parameters_document_their_bounds(spec: dict[str, Any]) -> No
     assert {"title", "author_id"} <= book_filters
 
 
+async def test_the_lookups_document_their_bounds_and_an_example(spec: dict[str, Any]) -> None:
+    expected = {
+        "/authors": {"name": (None, 100), "first_name": (1, 100), "last_name": (1, 100)},
+        "/books": {"isbn": (10, 17)},
+    }
+    for path, lookups in expected.items():
+        parameters = {p["name"]: p for p in _operation(spec, "get", path)["parameters"]}
+        for name, (shortest, longest) in lookups.items():
+            (string,) = [s for s in parameters[name]["schema"]["anyOf"] if s["type"] == "string"]
+            assert (string.get("minLength"), string["maxLength"]) == (shortest, longest), name
+            assert parameters[name]["schema"]["examples"], name
+            assert parameters[name]["description"], name
+
+
 async def test_docs_page_is_html(client: AsyncClient) -> None:
     response = await client.get("/docs")
     assert response.status_code == 200

@@ -142,6 +142,26 @@ async def test_walking_authors_filtered_by_name(client: AsyncClient) -> None:
     assert [a["id"] for p in pages for a in p["items"]] == smiths
 
 
+async def test_walking_authors_by_exact_name_and_by_full_name(client: AsyncClient) -> None:
+    namesakes = [
+        (await create_author(client, first_name="Jo", last_name="Ng"))["id"] for _ in range(5)
+    ]
+    await create_author(client, first_name="Jo", last_name="Ngata")
+    await _authors(client, 3)
+    exact = await walk(client, "/authors", {"limit": 2, "first_name": "jo", "last_name": "NG"})
+    full = await walk(client, "/authors", {"limit": 2, "name": "ng jo"})
+    assert [a["id"] for p in exact for a in p["items"]] == namesakes
+    assert [a["id"] for p in full for a in p["items"]] == namesakes
+    assert [len(p["items"]) for p in exact] == [2, 2, 1]
+
+
+async def test_walking_books_by_isbn_with_a_cursor(client: AsyncClient) -> None:
+    await _books(client, 3)
+    wanted = await create_book(client, isbn="0-306-40615-2")
+    pages = await walk(client, "/books", {"limit": 1, "isbn": "9780306406157"})
+    assert [[b["id"] for b in p["items"]] for p in pages] == [[wanted["id"]]]
+
+
 @pytest.mark.parametrize("path", LISTS)
 async def test_the_cursor_is_stable_while_rows_are_inserted(client: AsyncClient, path: str) -> None:
     async def make(count: int) -> list[str]:

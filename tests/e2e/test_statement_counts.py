@@ -56,13 +56,18 @@ async def test_reads_cost_the_same_whatever_they_carry(app: FastAPI, client: Asy
     assert await count(app, client, "GET", f"/books/{small['id']}") == 1
     assert await count(app, client, "GET", f"/books/{big['id']}") == 1
     assert await count(app, client, "GET", f"/authors/{authors[1]}") == 1  # 1 book
-    assert await count(app, client, "GET", f"/authors/{authors[0]}") == 1  # 22 books
+    assert await count(app, client, "GET", f"/authors/{authors[0]}") == 1  # 22 books, 20 shown
     assert await count(app, client, "GET", "/books?limit=1") == 1
     assert await count(app, client, "GET", "/books?limit=20") == 1
     assert await count(app, client, "GET", f"/books?author_id={authors[0]}") == 1
     assert await count(app, client, "GET", "/books?title=dispossessed") == 1
+    assert await count(app, client, "GET", f"/books?isbn={small['isbn']}") == 1
+    isbn_and_more = f"/books?isbn={big['isbn']}&title=dispossessed&author_id={authors[0]}"
+    assert await count(app, client, "GET", isbn_and_more) == 1
     assert await count(app, client, "GET", "/authors?limit=1") == 1
     assert await count(app, client, "GET", "/authors?limit=10&name=guin") == 1
+    assert await count(app, client, "GET", "/authors?name=Le Guin Ursula") == 1
+    assert await count(app, client, "GET", "/authors?first_name=ursula&last_name=le guin") == 1
 
 
 async def test_writes_cost_a_fixed_number_of_statements(

@@ -131,7 +131,7 @@ async def test_head_keeps_conditional_answers_and_405s(client: AsyncClient) -> N
     ("path", "name"),
     [
         ("/books?titel=Mort", "titel"),
-        ("/books?isbn=9780441478125", "isbn"),
+        ("/books?year=1969", "year"),
         ("/books?sort=title", "sort"),
         ("/books?page=2", "page"),
         ("/authors?title=Mort", "title"),

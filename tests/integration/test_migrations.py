@@ -201,6 +201,34 @@ def test_0011_renames_the_events_waiting_in_the_outboxes_and_back(empty_database
     assert {(table, name) for table, name, _ in rows} == set(_RENAMED)
 
 
+def test_0012_counts_the_books_each_author_lists_and_keeps_their_links(
+    empty_database: str,
+) -> None:
+    config = _config(empty_database)
+    command.upgrade(config, "0011")
+    statements = (
+        "INSERT INTO authors (id, first_name, last_name, age, version)"
+        " VALUES (1, 'Many', 'Books', 50, 4), (2, 'No', 'Books', 50, 1)",
+        # Two books listed, one remembered as removed.
+        "INSERT INTO author_books (author_id, book_id, book_version, listed)"
+        " VALUES (1, 10, 1, true), (1, 11, 1, true), (1, 12, 2, false)",
+    )
+    for statement in statements:
+        asyncio.run(_admin(empty_database, statement))
+    links = "SELECT author_id, book_id, listed FROM author_books"
+    before = asyncio.run(_rows(empty_database, links))
+
+    command.upgrade(config, "0012")
+
+    counts = "SELECT id, book_count FROM authors"
+    assert asyncio.run(_rows(empty_database, counts)) == {(1, 2), (2, 0)}
+    # SQLite rebuilds `authors` to drop the default: the cascade must not take the links.
+    assert asyncio.run(_rows(empty_database, links)) == before
+    command.downgrade(config, "0011")
+    assert asyncio.run(_rows(empty_database, links)) == before
+    assert asyncio.run(_rows(empty_database, "SELECT id, version FROM authors")) == {(1, 4), (2, 1)}
+
+
 NEXT_MIGRATION = '''"""a later migration that alters the tables the published views read
 
 Revision ID: 9999

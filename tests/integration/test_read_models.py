@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import text
 
 import modules.book.infrastructure.queries as book_read_side
-from modules.author.application.queries import AuthorFilter
+from modules.author.application.queries import RECENT_BOOKS, AuthorFilter
 from modules.author.application.use_cases.update_author import UpdateAuthorCommand
 from modules.book.application.queries import BookFilter
 from modules.book.application.use_cases.update_book import UpdateBookCommand
+from modules.book.domain.value_objects import Isbn
 from modules.container import Container
 from modules.platform.db.read_database import AsyncpgReadDatabase
 from tests.integration.helpers import create_author, create_book, statements_run
@@ -330,3 +331,141 @@ async def test_a_title_is_found_as_it_is_written_whatever_its_letters_and_length
     assert await found("  ") == ["Two  Spaces"]
     assert await found("ne s") == ["One Space"]
     assert await found(" space") == ["Two  Spaces", "One Space"]
+
+
+async def _a_prolific_author(container: Container, books: int) -> int:
+    """An author listing `books` books among a thousand authors of three books each, all
+    written straight into both contexts' tables (as if every event had been delivered):
+    creating them one by one would take minutes. Then vacuumed and analysed, as
+    autovacuum would leave them (with one author holding every link, or no statistics,
+    the planner could only guess)."""
+    author_id = await create_author(container, "Prolific", "Writer")
+    statements = (
+        # The others: ids 1-1000, their books 1,001-4,000; the prolific author's next.
+        "INSERT INTO authors (id, first_name, last_name, age, version, book_count)"
+        " SELECT n, 'Other', 'Author ' || n, 50, 4, 3 FROM generate_series(1, 1000) AS n",
+        "INSERT INTO books (id, title, isbn, pages, price, publication_year, version)"
+        " SELECT n, 'Book ' || n, CAST(8000000000000 + n AS TEXT), 1, 1, 2000, 1"
+        " FROM generate_series(1001, 4000 + :books) AS n",
+        "INSERT INTO book_authors (book_id, author_id, position)"
+        " SELECT n, CASE WHEN n > 4000 THEN CAST(:author AS BIGINT) ELSE n % 1000 + 1 END, 1"
+        " FROM generate_series(1001, 4000 + :books) AS n",
+        "INSERT INTO author_books (author_id, book_id, book_version, listed)"
+        " SELECT author_id, book_id, 1, true FROM book_authors",
+        "UPDATE authors SET book_count = :books, version = 1 + :books WHERE id = :author",
+    )
+    async with container.engine().begin() as connection:
+        for statement in statements:
+            await connection.execute(text(statement), {"books": books, "author": author_id})
+    async with container.engine().connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text("VACUUM ANALYZE authors, author_books, books"))
+    return author_id
+
+
+_ROWS = re.compile(r"actual time=\S+ rows=(\d+) loops=(\d+)")
+
+
+async def test_a_prolific_authors_newest_books_are_read_from_the_index_and_no_more(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An author shows RECENT_BOOKS books however many they have: the plan reads their
+    links from the newest down through the partial index and stops there, for one author
+    and for a page of them, in the generic plan a prepared statement ends with."""
+    if not container.settings().database_url.startswith("postgresql"):
+        pytest.skip("the plan is PostgreSQL's")
+    author_id = await _a_prolific_author(container, books=3000)
+    plans = _explain_each_read(monkeypatch)
+    queries = container.author_queries()
+
+    view = await queries.get(author_id)
+    page = await queries.list(AuthorFilter(), after_id=author_id - 1, limit=5)
+
+    assert view is not None and page.items[0] == view
+    assert view.books_total == 3000
+    newest = range(4000 + 3000 - RECENT_BOOKS + 1, 4000 + 3000 + 1)
+    assert [book.title for book in view.books] == [f"Book {n}" for n in newest]
+    for plan in plans:
+        links_read = [
+            int(rows) * int(loops)
+            for line in plan.splitlines()
+            if " on author_books" in line
+            for rows, loops in _ROWS.findall(line)
+        ]
+        assert "ix_author_books_listed" in plan, plan
+        assert links_read and max(links_read) <= RECENT_BOOKS, plan
+
+
+async def test_exact_names_and_full_names_are_found_through_the_trigram_indexes(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An importer's "does this author exist?" and a full-name search read a trigram
+    index of lower(first_name) or lower(last_name) (migration 0005), not every author."""
+    if not container.settings().database_url.startswith("postgresql"):
+        pytest.skip("the trigram indexes are PostgreSQL's; SQLite scans")
+    author_id = await _a_prolific_author(container, books=30)
+    plans = _explain_each_read(monkeypatch)
+    queries = container.author_queries()
+    filters = [
+        AuthorFilter(first_name="PROLIFIC", last_name="writer"),
+        AuthorFilter(name="Writer Prolific"),
+        AuthorFilter(name="prolific wri"),
+    ]
+
+    for author_filter in filters:
+        page = await queries.list(author_filter, after_id=None, limit=20)
+        assert [a.id for a in page.items] == [author_id], author_filter
+
+    for plan in plans:
+        assert re.search(r"Index Scan on ix_authors_(first|last)_name_trgm", plan), plan
+        assert "pk_authors" not in plan, plan  # not every author, in id order
+
+
+async def test_an_isbn_is_looked_up_in_its_unique_index(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`?isbn=` reads the unique index on books.isbn, alone and with the other filters."""
+    if not container.settings().database_url.startswith("postgresql"):
+        pytest.skip("the plan is PostgreSQL's")
+    author_id = await _a_prolific_author(container, books=30)
+    book_id = await create_book(container, "Wanted", [author_id], isbn="0-441-47812-3")
+    plans = _explain_each_read(monkeypatch)
+    queries = container.book_queries()
+    isbn = Isbn("978-0-441-47812-5")
+
+    for book_filter in (
+        BookFilter(isbn=isbn),
+        BookFilter(isbn=isbn, title="want", author_id=author_id),
+    ):
+        page = await queries.list(book_filter, after_id=None, limit=20)
+        assert [b.id for b in page.items] == [book_id]
+
+    for plan in plans:
+        assert "Index Scan using uq_books_isbn on books" in plan, plan
+
+
+async def test_a_page_of_a_prolific_authors_books_reads_only_its_own_links(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`books_url` (GET /books?author_id=) is how a client reaches the books an author
+    does not show: the first page and a deep one each read the links they show, and no
+    more, however many books the author has."""
+    if not container.settings().database_url.startswith("postgresql"):
+        pytest.skip("the plan is PostgreSQL's")
+    author_id = await _a_prolific_author(container, books=3000)  # books 4,001 to 7,000
+    plans = _explain_each_read(monkeypatch)
+    queries = container.book_queries()
+
+    first = await queries.list(BookFilter(author_id=author_id), after_id=None, limit=20)
+    deep = await queries.list(BookFilter(author_id=author_id), after_id=5500, limit=20)
+
+    assert [b.id for b in first.items] == list(range(4001, 4021))
+    assert [b.id for b in deep.items] == list(range(5501, 5521))
+    for plan in plans:
+        links_read = [
+            int(rows) * int(loops)
+            for line in plan.splitlines()
+            if " on book_authors" in line and "ix_book_authors_author_id_book_id" in line
+            for rows, loops in _ROWS.findall(line)
+        ]
+        assert links_read and max(links_read) <= 21, plan  # a page asks for one more

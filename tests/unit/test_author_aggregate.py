@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 import pytest
 
@@ -84,6 +85,7 @@ def test_create_gives_a_fresh_id_version_1_and_no_books() -> None:
     assert one.version == 1
     assert one.id != two.id
     assert one.book_ids == []
+    assert one.book_count == 0
     assert one.first_name == FirstName("Ursula")
 
 
@@ -246,6 +248,21 @@ def test_a_newer_add_for_a_listed_book_is_no_visible_change() -> None:
     assert author.book_ids == [10]
 
 
+def test_the_book_count_is_the_books_listed_after_any_news() -> None:
+    """Readers show `book_count` instead of counting a prolific author's books: it must
+    equal the books listed after every piece of news, repeated, late or out of order."""
+    rng = random.Random(20261208)
+    author = new_author()
+    for _ in range(2000):
+        book_id, version = rng.randint(1, 12), rng.randint(1, 30)
+        if rng.random() < 0.55:
+            author.add_book(book_id, as_of_book_version=version)
+        else:
+            author.remove_book(book_id, as_of_book_version=version)
+        assert author.book_count == len(author.book_ids)
+    assert 0 < author.book_count < 12  # the walk reached both lists and removals
+
+
 def test_book_bookkeeping_records_no_events() -> None:
     # Author's book list follows Book's events; it must not echo events of its own.
     author = new_author()
@@ -304,6 +321,7 @@ def test_any_delivery_order_with_repeats_ends_in_the_same_state(ends_deleted: bo
         for event in (*order, *order[:2]):  # every order, and some deliveries repeated
             _apply(author, event)
         assert author.book_ids == expected, [type(e).__name__ for e in order]
+        assert author.book_count == len(expected)
 
 
 # --- delete ------------------------------------------------------------------------------

@@ -6,11 +6,11 @@ import pytest
 
 from modules.author.domain.author import Author
 from modules.author.domain.value_objects import Age, FirstName, LastName
-from modules.book.domain.book import Book
-from modules.book.domain.errors import AuthorAlreadyOnBook, AuthorNotOnBook
+from modules.book.domain.book import MAX_AUTHORS_PER_BOOK, Book
+from modules.book.domain.errors import AuthorAlreadyOnBook, AuthorNotOnBook, TooManyAuthors
 from modules.book.domain.events import AuthorAddedToBook, AuthorRemovedFromBook, BookDeleted
 from modules.book.domain.value_objects import Isbn, Pages, Price, PublicationYear, Title
-from modules.kernel.errors import Conflict, NotFound
+from modules.kernel.errors import Conflict, InvalidValue, NotFound
 from modules.kernel.events import DomainEvent
 
 
@@ -123,6 +123,31 @@ def test_adding_an_author_already_on_the_book_is_refused_and_changes_nothing() -
     assert book.author_ids == [1, 2]
     assert book.version == 1
     assert book.pull_events() == []
+
+
+def test_a_book_takes_authors_up_to_the_limit_and_refuses_one_more() -> None:
+    full = list(range(1, MAX_AUTHORS_PER_BOOK + 1))
+    book = new_book(author_ids=full[:-1])
+    book.add_author(full[-1])
+    assert book.author_ids == full
+    book.pull_events()
+    version = book.version
+
+    with pytest.raises(TooManyAuthors) as caught:
+        book.add_author(1000)
+
+    assert isinstance(caught.value, Conflict)
+    assert book.author_ids == full
+    assert book.version == version
+    assert book.pull_events() == []
+
+
+def test_a_book_is_not_created_with_more_authors_than_the_limit() -> None:
+    repeated = [1] * (MAX_AUTHORS_PER_BOOK + 5)  # repeats count once
+    assert new_book(author_ids=repeated).author_ids == [1]
+    with pytest.raises(InvalidValue) as caught:
+        new_book(author_ids=list(range(1, MAX_AUTHORS_PER_BOOK + 2)))
+    assert caught.value.field == "author_ids"
 
 
 # --- remove_author -----------------------------------------------------------------------

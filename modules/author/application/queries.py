@@ -7,6 +7,10 @@ from typing import Protocol
 
 from modules.kernel.paging import Page
 
+# An author shows at most this many of its books: the newest, by book id (Snowflake ids
+# grow with time). `GET /books?author_id=` pages through all of them.
+RECENT_BOOKS = 20
+
 
 @dataclass(frozen=True, slots=True)
 class AuthorBookView:
@@ -21,13 +25,19 @@ class AuthorView:
     last_name: str
     age: int
     biography: str | None
-    books: list[AuthorBookView]
+    books: list[AuthorBookView]  # the RECENT_BOOKS newest at most, in id order
+    books_total: int  # every book the author lists
     version: int
 
 
 @dataclass(frozen=True, slots=True)
 class AuthorFilter:
+    # A part of the first or last name; several words, a part of the full name in either
+    # order ("Haruki Murakami", "Murakami Haruki"). Ignoring case.
     name: str | None = None
+    # Exactly this name (the domain's names are trimmed), ignoring case.
+    first_name: str | None = None
+    last_name: str | None = None
 
 
 class AuthorQueries(Protocol):

@@ -5,6 +5,9 @@ Book's events (an author was added to a book, removed from one, a book was delet
 Events may arrive twice or out of order, so for every book it has heard of the author
 keeps the book's version that it last applied - also for a book it no longer lists - and
 ignores anything older. Whatever the order of delivery, the final state is the same.
+
+It also keeps how many books it lists, `book_count`, so that a reader showing a prolific
+author need not count their books (ADR 0021).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class Author(AggregateRoot):
     age: Age
     biography: Biography | None = None
     books: list[AuthorBook] = field(default_factory=list)
+    book_count: int = 0  # the books listed: len(self.book_ids), kept with every change
 
     @classmethod
     def create(
@@ -93,6 +97,7 @@ class Author(AggregateRoot):
         if link is None:
             self.books.append(AuthorBook(book_id=book_id, book_version=book_version, listed=listed))
             if listed:
+                self.book_count += 1
                 self._changed()
             return listed
         if book_version <= link.book_version:
@@ -101,5 +106,6 @@ class Author(AggregateRoot):
         if link.listed == listed:
             return False
         link.listed = listed
+        self.book_count += 1 if listed else -1
         self._changed()
         return True

@@ -22,6 +22,7 @@ def start_author_mappers() -> None:
         properties={
             "id": authors.c.id,
             "version": authors.c.version,
+            "book_count": authors.c.book_count,
             "first_name": composite(FirstName, authors.c.first_name),
             "last_name": composite(LastName, authors.c.last_name),
             "age": composite(Age, authors.c.age),

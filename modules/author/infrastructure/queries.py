@@ -1,7 +1,8 @@
 """Author's read side: one SELECT per request, SQLAlchemy Core run by the ReadDatabase.
 
-An author is shown with the books that list them. The titles are the Book context's: it
-publishes them as the view `book_titles` (migration 0006), joined in the same SELECT.
+An author is shown with their newest books (RECENT_BOOKS at most) and how many they list.
+The titles are the Book context's: it publishes them as the view `book_titles`
+(migration 0006), joined in the same SELECT.
 """
 
 from __future__ import annotations
@@ -13,19 +14,27 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
+    ColumnElement,
     MetaData,
     Select,
     String,
     Table,
     and_,
     bindparam,
+    func,
+    literal_column,
     or_,
     select,
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from modules.author.application.queries import AuthorBookView, AuthorFilter, AuthorView
+from modules.author.application.queries import (
+    RECENT_BOOKS,
+    AuthorBookView,
+    AuthorFilter,
+    AuthorView,
+)
 from modules.author.infrastructure.tables import author_books, authors
 from modules.kernel.paging import Page, encode_cursor
 from modules.platform.db.read_database import ReadDatabase, Rows
@@ -42,9 +51,22 @@ book_titles = Table(
 
 
 def _with_books(page: Select[Any]) -> Select[Any]:
-    """The authors `page` selects, one row per book they list (by book id), or one row with
-    no book. A listed book that no longer exists joins to nothing."""
+    """The authors `page` selects, one row per book shown (by book id), or one row with no
+    book. A listed book that no longer exists joins to nothing."""
     chosen = page.subquery("a")
+    # The id of the author's RECENT_BOOKS-th newest book (none if they have fewer): the
+    # books from it on are shown. A correlated subquery rather than LATERAL, which SQLite
+    # lacks; on both databases it and the join read the partial index ix_author_books_listed
+    # backwards from the newest and stop there, however many books the author has.
+    newest = author_books.alias("newest")
+    oldest_shown = (
+        select(newest.c.book_id)
+        .where(newest.c.author_id == chosen.c.id, newest.c.listed == true())
+        .order_by(newest.c.book_id.desc())
+        .limit(literal_column("1"))
+        .offset(literal_column(str(RECENT_BOOKS - 1)))
+        .scalar_subquery()
+    )
     return (
         select(
             chosen.c.id,
@@ -52,6 +74,7 @@ def _with_books(page: Select[Any]) -> Select[Any]:
             chosen.c.last_name,
             chosen.c.age,
             chosen.c.biography,
+            chosen.c.book_count,
             chosen.c.version,
             # Labelled: the rows are read by name, and the author has an `id` too.
             book_titles.c.id.label("book_id"),
@@ -60,7 +83,11 @@ def _with_books(page: Select[Any]) -> Select[Any]:
         .select_from(
             chosen.outerjoin(
                 author_books,
-                and_(author_books.c.author_id == chosen.c.id, author_books.c.listed == true()),
+                and_(
+                    author_books.c.author_id == chosen.c.id,
+                    author_books.c.listed == true(),
+                    author_books.c.book_id >= func.coalesce(oldest_shown, literal_column("0")),
+                ),
             ).outerjoin(book_titles, book_titles.c.id == author_books.c.book_id)
         )
         .order_by(chosen.c.id, author_books.c.book_id)
@@ -71,19 +98,50 @@ _AUTHOR_BY_ID = _with_books(select(authors).where(authors.c.id == bindparam("id"
 _EXISTING = select(authors.c.id).where(authors.c.id.in_(bindparam("ids", expanding=True)))
 
 
+def _in_either_name(pattern: str) -> ColumnElement[bool]:
+    return or_(
+        contains_ignoring_case(authors.c.first_name, pattern),
+        contains_ignoring_case(authors.c.last_name, pattern),
+    )
+
+
+def _full_name(first: ColumnElement[str], second: ColumnElement[str]) -> ColumnElement[str]:
+    return first + literal_column("' '", String) + second
+
+
+def _equal_ignoring_case(column: ColumnElement[str], name: str) -> ColumnElement[bool]:
+    # On PostgreSQL the trigram index of lower(column) answers equality too (pg_trgm 1.6).
+    return func.lower(column) == func.lower(bindparam(name, type_=String()))
+
+
 @cache
-def _page_statement(*, after: bool, name: bool) -> Select[Any]:
-    """One statement per combination of filters, built once: values are bound parameters."""
+def _page_statement(*, after: bool, words: int, first_name: bool, last_name: bool) -> Select[Any]:
+    """One statement per combination of filters, built once: values are bound parameters.
+    `words`: how many words the name filter has (0, 1, or 2 for several)."""
     page = select(authors).order_by(authors.c.id).limit(bindparam("limit"))
     if after:
         page = page.where(authors.c.id > bindparam("after_id"))
-    if name:
+    if words == 1:
+        page = page.where(_in_either_name("name_pattern"))
+    elif words > 1:
+        # A part of the full name, in either order. Its first and its last word are then
+        # each a part of one of the names: asked first, the trigram indexes can answer.
         page = page.where(
+            _in_either_name("first_word_pattern"),
+            _in_either_name("last_word_pattern"),
             or_(
-                contains_ignoring_case(authors.c.first_name, "name_pattern"),
-                contains_ignoring_case(authors.c.last_name, "name_pattern"),
-            )
+                contains_ignoring_case(
+                    _full_name(authors.c.first_name, authors.c.last_name), "name_pattern"
+                ),
+                contains_ignoring_case(
+                    _full_name(authors.c.last_name, authors.c.first_name), "name_pattern"
+                ),
+            ),
         )
+    if first_name:
+        page = page.where(_equal_ignoring_case(authors.c.first_name, "first_name"))
+    if last_name:
+        page = page.where(_equal_ignoring_case(authors.c.last_name, "last_name"))
     return _with_books(page)
 
 
@@ -104,6 +162,7 @@ def _views(rows: Rows) -> list[AuthorView]:
                     row["age"],
                     row["biography"],
                     books,
+                    row["book_count"],
                     row["version"],
                 )
             )
@@ -124,11 +183,21 @@ class SqlAuthorQueries:
     async def list(
         self, author_filter: AuthorFilter, *, after_id: int | None, limit: int
     ) -> Page[AuthorView]:
-        statement = _page_statement(after=after_id is not None, name=bool(author_filter.name))
+        words = (author_filter.name or "").split()
+        statement = _page_statement(
+            after=after_id is not None,
+            words=min(len(words), 2),
+            first_name=author_filter.first_name is not None,
+            last_name=author_filter.last_name is not None,
+        )
         parameters = {
             "limit": limit + 1,  # one more than asked: is there a next page?
             "after_id": after_id,
-            "name_pattern": containing(author_filter.name) if author_filter.name else None,
+            "name_pattern": containing(" ".join(words)) if words else None,
+            "first_word_pattern": containing(words[0]) if words else None,
+            "last_word_pattern": containing(words[-1]) if words else None,
+            "first_name": author_filter.first_name,
+            "last_name": author_filter.last_name,
         }
         views = _views(await self._database.rows(statement, parameters))
         has_more = len(views) > limit

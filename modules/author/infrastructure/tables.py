@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    true,
+)
 
 from modules.platform.db.database import metadata
 from modules.platform.events.outbox_tables import inbox_table, outbox_table
@@ -16,6 +27,8 @@ authors = Table(
     Column("age", Integer, nullable=False),
     Column("biography", Text, nullable=True),
     Column("version", Integer, nullable=False),
+    # How many books the author lists (Author.book_count): read, never counted, by queries.
+    Column("book_count", Integer, nullable=False),
 )
 
 author_books = Table(
@@ -32,6 +45,16 @@ author_books = Table(
     # with listed=false remembers a removal, so late news of an older "added" is ignored.
     Column("book_version", Integer, nullable=False),
     Column("listed", Boolean, nullable=False),
+)
+
+# An author's newest books, read backwards from the newest and stopped after a few: the
+# representation shows only those (migration 0012).
+Index(
+    "ix_author_books_listed",
+    author_books.c.author_id,
+    author_books.c.book_id,
+    postgresql_where=author_books.c.listed == true(),
+    sqlite_where=author_books.c.listed == true(),
 )
 
 # Events Author records, written in the same transaction as the change.

@@ -17,6 +17,7 @@ from modules.author.presentation.schemas import (
     AuthorListItem,
     AuthorOut,
     AuthorPatch,
+    ExactName,
 )
 from modules.kernel.paging import DEFAULT_LIMIT
 from modules.platform.db.idempotency import IdempotencyStore
@@ -97,11 +98,33 @@ async def list_authors(
     after_id: AfterIdFromCursor,
     name: Annotated[
         Annotated[str, StringConstraints(max_length=100), Storable] | None,
-        Query(description="Case-insensitive substring of first or last name"),
+        Query(
+            description=(
+                "A part of the first or last name, ignoring case; several words are a part "
+                "of the full name in either order (`Haruki Murakami`, `Murakami Haruki`)"
+            ),
+            examples=["Murakami"],
+        ),
+    ] = None,
+    first_name: Annotated[
+        ExactName | None,
+        Query(
+            description="Exactly this first name, ignoring case and surrounding spaces",
+            examples=["Haruki"],
+        ),
+    ] = None,
+    last_name: Annotated[
+        ExactName | None,
+        Query(
+            description="Exactly this last name, ignoring case and surrounding spaces",
+            examples=["Murakami"],
+        ),
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Response:
-    page = await queries.list(AuthorFilter(name=name), after_id=after_id, limit=limit)
+    """Filters combine: `first_name` and `last_name` together ask whether an author exists."""
+    author_filter = AuthorFilter(name=name, first_name=first_name, last_name=last_name)
+    page = await queries.list(author_filter, after_id=after_id, limit=limit)
     return tagged_page(AuthorOut, page)
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, computed_field
 from pydantic.config import JsonDict
 
+from modules.author.application.queries import RECENT_BOOKS
 from modules.author.domain.value_objects import FirstName, LastName
 from modules.platform.http.conditional import EtagField
 from modules.platform.http.schemas import (
@@ -25,6 +26,10 @@ FirstNameStr = Annotated[
 ]
 LastNameStr = Annotated[
     NameStr, domain_rule(LastName), Field(description="Not blank", examples=["Le Guin"])
+]
+# A name to look up exactly: trimmed as the domain trims names, so never blank.
+ExactName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Storable
 ]
 AgeInt = Annotated[Annotated[StrictInt, Field(ge=1, le=150), Integral], Field(examples=[88])]
 BiographyStr = Annotated[str, StringConstraints(max_length=3000), Storable]
@@ -66,7 +71,9 @@ AUTHOR_EXAMPLE: JsonDict = {
     "age": 88,
     "biography": "American author of speculative fiction.",
     "books": [{"id": "384017951453347840", "title": "The Left Hand of Darkness"}],
+    "books_total": 1,
     "version": 2,
+    "books_url": "/books?author_id=384017951453347841",
 }
 
 
@@ -76,8 +83,23 @@ class AuthorOut(BaseModel):
     last_name: str
     age: int
     biography: str | None
-    books: list[AuthorBookOut]
+    books: list[AuthorBookOut] = Field(
+        description=(
+            f"The author's newest books (highest ids), at most {RECENT_BOOKS}, in id order; "
+            "`books_url` pages through all of them"
+        ),
+        max_length=RECENT_BOOKS,
+    )
+    books_total: int = Field(description="How many books the author has", ge=0, examples=[1])
     version: int = Field(description="Starts at 1; grows by one with every change", examples=[1])
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Every book of the author, a page at a time (`GET /books?author_id=`)",
+        examples=["/books?author_id=384017951453347841"],
+    )
+    @property
+    def books_url(self) -> str:
+        return f"/books?author_id={self.id}"
 
     model_config = ConfigDict(
         from_attributes=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from modules.book.domain.value_objects import Isbn
 from modules.kernel.paging import Page
 
 
@@ -33,6 +34,7 @@ class BookView:
 class BookFilter:
     title: str | None = None
     author_id: int | None = None
+    isbn: Isbn | None = None  # the one book with it, in whatever form it was written
 
 
 class BookQueries(Protocol):

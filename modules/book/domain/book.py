@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from modules.book.domain.errors import AuthorAlreadyOnBook, AuthorNotOnBook
+from modules.book.domain.errors import AuthorAlreadyOnBook, AuthorNotOnBook, TooManyAuthors
 from modules.book.domain.events import AuthorAddedToBook, AuthorRemovedFromBook, BookDeleted
 from modules.book.domain.value_objects import Isbn, Pages, Price, PublicationYear, Title
 from modules.kernel.aggregate import AggregateRoot
+from modules.kernel.errors import InvalidValue
 from modules.kernel.identity import new_id
+
+# Every representation of a book embeds all its authors, so their number is bounded here.
+MAX_AUTHORS_PER_BOOK = 50
 
 
 @dataclass(eq=False)
@@ -47,7 +51,10 @@ class Book(AggregateRoot):
             price=price,
             publication_year=publication_year,
         )
-        for author_id in dict.fromkeys(author_ids):  # keeps order, drops repeats
+        distinct = dict.fromkeys(author_ids)  # keeps order, drops repeats
+        if len(distinct) > MAX_AUTHORS_PER_BOOK:
+            raise InvalidValue("author_ids", f"a book has at most {MAX_AUTHORS_PER_BOOK} authors")
+        for author_id in distinct:
             book._attach(author_id)
         return book
 
@@ -61,6 +68,8 @@ class Book(AggregateRoot):
     def add_author(self, author_id: int) -> None:
         if self.has_author(author_id):
             raise AuthorAlreadyOnBook(self.id, author_id)
+        if len(self.authors) >= MAX_AUTHORS_PER_BOOK:
+            raise TooManyAuthors(self.id, MAX_AUTHORS_PER_BOOK)
         self._changed()
         self._attach(author_id)
 

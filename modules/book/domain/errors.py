@@ -27,6 +27,13 @@ class AuthorAlreadyOnBook(Conflict):
         super().__init__(f"author {author_id} is already an author of book {book_id}")
 
 
+class TooManyAuthors(Conflict):
+    title = "Too many authors"
+
+    def __init__(self, book_id: int, limit: int) -> None:
+        super().__init__(f"book {book_id} has {limit} authors already, the most a book can have")
+
+
 class AuthorNotOnBook(NotFound):
     title = "Author not on book"
 

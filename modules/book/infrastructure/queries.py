@@ -75,24 +75,27 @@ _BOOK_BY_ID = _with_authors(select(books).where(books.c.id == bindparam("id")))
 
 @cache
 def _page_statement(
-    *, after: bool, title: bool, author: bool, suffix_index: bool = False
+    *, after: bool, title: bool, author: bool, isbn: bool = False, suffix_index: bool = False
 ) -> Select[Any]:
     """One statement per combination of filters, built once: values are bound parameters."""
-    if title and not author:
+    if title and not author and not isbn:
         return _with_authors(title_page(after=after, suffix_index=suffix_index))
     page = select(books).order_by(books.c.id).limit(bindparam("limit"))
     if after:
         page = page.where(books.c.id > bindparam("after_id"))
+    if isbn:
+        page = page.where(books.c.isbn == bindparam("isbn"))  # its unique index answers
     if title:
         page = page.where(contains_ignoring_case(books.c.title, "title_pattern"))
     if author:
-        page = page.where(
-            books.c.id.in_(
-                select(book_authors.c.book_id).where(
-                    book_authors.c.author_id == bindparam("author_id")
-                )
-            )
+        # The author's links in book order (ix_book_authors_author_id_book_id), from the
+        # cursor on: a page reads as many as it shows, however many books the author has.
+        links = select(book_authors.c.book_id).where(
+            book_authors.c.author_id == bindparam("author_id")
         )
+        if after:
+            links = links.where(book_authors.c.book_id > bindparam("after_id"))
+        page = page.where(books.c.id.in_(links))
     return _with_authors(page)
 
 
@@ -140,6 +143,7 @@ class SqlBookQueries:
             after=after_id is not None,
             title=bool(title),
             author=book_filter.author_id is not None,
+            isbn=book_filter.isbn is not None,
             suffix_index=self._suffix_index and bool(title),
         )
         parameters = {
@@ -148,6 +152,7 @@ class SqlBookQueries:
             "title": title,
             "title_pattern": containing(title) if title else None,
             "author_id": book_filter.author_id,
+            "isbn": book_filter.isbn.value if book_filter.isbn else None,
             "walk": TITLE_WALK_BOOKS,
         }
         views = _views(await self._database.rows(statement, parameters))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table
 
 from modules.platform.db.database import metadata
 from modules.platform.events.outbox_tables import outbox_table
@@ -29,9 +29,12 @@ book_authors = Table(
         primary_key=True,
     ),
     # An id in the Author context: deliberately no foreign key across contexts.
-    Column("author_id", BigInteger, primary_key=True, index=True),
+    Column("author_id", BigInteger, primary_key=True),
     Column("position", Integer, nullable=False),
 )
+# An author's books in id order: a page of them is read from here and stops when full,
+# however many books the author has (migration 0012).
+Index("ix_book_authors_author_id_book_id", book_authors.c.author_id, book_authors.c.book_id)
 
 # Authors Book has heard were deleted (AuthorDeleted): a book may never name them again.
 book_deleted_authors = Table(

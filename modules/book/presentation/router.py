@@ -14,7 +14,14 @@ from modules.book.application.use_cases.delete_book import DeleteBook
 from modules.book.application.use_cases.remove_author_from_book import RemoveAuthorFromBook
 from modules.book.application.use_cases.update_book import UpdateBook, UpdateBookCommand
 from modules.book.domain.errors import BookNotFound
-from modules.book.presentation.schemas import BookCreate, BookListItem, BookOut, BookPatch
+from modules.book.domain.value_objects import Isbn
+from modules.book.presentation.schemas import (
+    BookCreate,
+    BookListItem,
+    BookOut,
+    BookPatch,
+    IsbnQuery,
+)
 from modules.kernel.paging import DEFAULT_LIMIT
 from modules.platform.db.idempotency import IdempotencyStore
 from modules.platform.http.conditional import (
@@ -101,11 +108,23 @@ async def list_books(
         Query(description="Case-insensitive substring of the title"),
     ] = None,
     author_id: Annotated[IdQuery | None, Query(description="Only books by this author")] = None,
+    isbn: Annotated[
+        IsbnQuery | None,
+        Query(
+            description=(
+                "The book with this ISBN: ISBN-10 or ISBN-13, with or without hyphens or "
+                "spaces (a page of one book, or an empty page)"
+            ),
+            examples=["0-441-47812-3"],
+        ),
+    ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Response:
-    page = await queries.list(
-        BookFilter(title=title, author_id=author_id), after_id=after_id, limit=limit
+    """Filters combine; an ISBN whose checksum fails is a 422 that says so."""
+    book_filter = BookFilter(
+        title=title, author_id=author_id, isbn=Isbn(isbn) if isbn is not None else None
     )
+    page = await queries.list(book_filter, after_id=after_id, limit=limit)
     return tagged_page(BookOut, page)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 from pydantic.config import JsonDict
 
+from modules.book.domain.book import MAX_AUTHORS_PER_BOOK
 from modules.book.domain.value_objects import (
     MAX_PAGES,
     MAX_PRICE_WON,
@@ -39,6 +40,13 @@ IsbnStr = Annotated[
         examples=["978-0-441-47812-5"],
     ),
 ]
+# An ISBN to look a book up by, as a person types or a scanner reads it.
+IsbnQuery = Annotated[
+    Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=10, max_length=17), Storable
+    ],
+    domain_rule(Isbn),
+]
 PagesInt = Annotated[
     Annotated[StrictInt, Field(ge=1, le=MAX_PAGES), Integral], Field(examples=[304])
 ]
@@ -61,7 +69,7 @@ class BookCreate(StrictInput):
     publication_year: YearInt
     author_ids: list[SnowflakeId] = Field(
         default_factory=list,
-        max_length=50,
+        max_length=MAX_AUTHORS_PER_BOOK,
         description="Existing authors of the book; unknown ids are refused (422)",
     )
 
@@ -107,7 +115,9 @@ class BookOut(BaseModel):
     pages: int
     price: int = Field(description="Whole Korean won")
     publication_year: int
-    authors: list[BookAuthorOut]
+    authors: list[BookAuthorOut] = Field(
+        description=f"All its authors, in their order: a book has at most {MAX_AUTHORS_PER_BOOK}"
+    )
     version: int = Field(description="Starts at 1; grows by one with every change", examples=[1])
 
     model_config = ConfigDict(
