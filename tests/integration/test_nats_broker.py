@@ -94,6 +94,7 @@ async def test_the_relay_publishes_and_the_consumer_applies_each_event_once(
     try:
         author_id = await create_author(server)
         book_id = await create_book(server, "Published", [author_id])
+        await server.relay().complete_delivered()  # not waiting for the next batch
         assert (await server.outbox().stats()).pending == 0  # JetStream has it
         prefix = broker_settings.event_broker_subject_prefix
         assert await stream_subjects(broker_settings) == [f"{prefix}.book.author_added.v1"]
@@ -124,6 +125,7 @@ async def test_the_relay_publishes_and_the_consumer_applies_each_event_once(
         assert view is not None and view.version == 2  # and applied once
     finally:
         for c in (server, consumer):
+            await c.relay().stop(grace_seconds=1)
             await c.nats().close()
             await c.engine().dispose()
 
@@ -141,6 +143,7 @@ async def test_a_redelivered_message_is_harmless(broker_settings: Settings) -> N
         view = await consumer.author_queries().get(author_id)
         assert view is not None and view.version == 2
     finally:
+        await consumer.relay().stop(grace_seconds=1)
         await consumer.nats().close()
         await consumer.engine().dispose()
 
@@ -168,5 +171,6 @@ async def test_a_message_published_under_the_old_class_name_subject_is_still_app
 
         await run_consumer(consumer, until=applied)
     finally:
+        await consumer.relay().stop(grace_seconds=1)
         await consumer.nats().close()
         await consumer.engine().dispose()

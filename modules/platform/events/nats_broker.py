@@ -112,13 +112,24 @@ class NatsEventConsumer:
             durable=self._durable,
             stream=self._connection.stream,
         )
-        while not stop.is_set():
-            try:
-                messages = await subscription.fetch(self._batch, timeout=1)
-            except nats.errors.TimeoutError:
-                continue
-            for message in messages:
-                await self._handle(message)
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                # Raced against `stop`: nats-py's fetch sometimes outlives its timeout by
+                # seconds. A message it was fetching is redelivered later, harmlessly.
+                fetching = asyncio.ensure_future(subscription.fetch(self._batch, timeout=1))
+                await asyncio.wait({fetching, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if not fetching.done():
+                    fetching.cancel()
+                    break
+                try:
+                    messages = fetching.result()
+                except nats.errors.TimeoutError:
+                    continue
+                for message in messages:
+                    await self._handle(message)
+        finally:
+            stopping.cancel()
 
     async def _handle(self, message: Any) -> None:
         event_type = message.subject.removeprefix(f"{self._connection.subject_prefix}.")
