@@ -1323,7 +1323,9 @@ class Bench:
             "with ACCESS_LOG=false and with ACCESS_LOG=true (the default), both servers up and "
             "taking turns. Ratio: each round's req/s with the access log over its req/s "
             f"without, the median over the rounds (target ≥ {ACCESS_LOG_RATIO_TARGET}); "
-            "likewise the server's CPU per request.",
+            "likewise the server's CPU per request. Two server processes can differ by a "
+            "few per cent by themselves: on a busy machine (other load) this ratio cannot "
+            "resolve the target.",
             "",
             _header(
                 "access log",
