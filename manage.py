@@ -49,7 +49,7 @@ def serve(settings: Settings) -> int:
         http="modules.platform.http.server_limits:BoundedHttpToolsProtocol",
         proxy_headers=False,
         log_config=None,  # the app configures logging (structured, with request ids)
-        access_log=settings.access_log,
+        access_log=False,  # the app writes its own (AccessLog), with route and duration
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) or None,
     )
     # A drain before closing, and a close that resets no queued connection (server.py).

@@ -12,6 +12,8 @@
 3. The service is served as `manage.py serve` would (uvloop, httptools, no access log),
    with one worker and with N workers, and every endpoint is driven by wrk on loopback
    (bench/wrk/scenario.lua: random ids, unique valid ISBNs), after a short warm-up.
+   Then the access log's cost: one worker with ACCESS_LOG=true (the default) and one with
+   false, both up, take turns on GET /books/{id} for BENCH_ACCESS_LOG_ROUNDS rounds.
 4. The table (req/s, p50, p99, ratios to both baselines, PASS/MISS per target, each worker's
    resident memory at rest and at peak) is printed and written to bench-results/http.md.
 5. Optionally (BENCH_SOAK_SECONDS > 0, or --soak), a soak test: a steady mix of reads and
@@ -124,6 +126,8 @@ class Config:
         default_factory=lambda: _env_float("BENCH_IDLE_WAIT_SECONDS", 90)
     )
     keep_database: bool = field(default_factory=lambda: os.environ.get("BENCH_KEEP_DB") == "1")
+    # Rounds of GET /books/{id} with the access log on and off, taking turns (0: skip).
+    access_log_rounds: int = field(default_factory=lambda: _env_int("BENCH_ACCESS_LOG_ROUNDS", 3))
 
     @property
     def asyncpg_dsn(self) -> str:
@@ -135,6 +139,7 @@ READ_RATIO_TARGET = 0.6  # of the raw baseline's primary-key read
 READ_P99_TARGET_MS = 50.0
 WRITE_P99_TARGET_MS = 100.0
 RSS_TARGET_MIB = 150.0
+ACCESS_LOG_RATIO_TARGET = 0.95  # req/s with the access log on over off
 OTHER_LOAD_WARNING_CORES = 0.2
 OTHER_LOAD_RETRY_CORES = 0.25
 IDLE_CORES = 0.15
@@ -665,6 +670,7 @@ class Bench:
         self.rows: list[Row] = []
         self.memory: list[MemoryRow] = []
         self.soak: SoakReport | None = None
+        self.access_log: dict[bool, list[WrkResult]] = {}  # access log on? -> its rounds
         self.notes: list[str] = []
         self.catalogue_counts: dict[str, int] = {}
         self.consistency_before: dict[str, int] = {}
@@ -743,15 +749,15 @@ class Bench:
         env.setdefault("LOG_FORMAT", "json")
         return env
 
-    def start_service(self, workers: int) -> Server:
+    def start_service(self, workers: int, *, access_log: bool = False) -> Server:
         port = free_port()
         env = self._base_env(port)
-        log_path = self.work_dir / f"service-{workers}w.log"
+        log_path = self.work_dir / f"service-{workers}w{'-access-log' if access_log else ''}.log"
         if "workers" in self.fields:
             # The service's own entry point; each worker leases its own Snowflake worker id.
             env["WORKERS"] = str(workers)
             if "access_log" in self.fields:
-                env["ACCESS_LOG"] = "false"
+                env["ACCESS_LOG"] = "true" if access_log else "false"
             if workers > 1:
                 env.pop("SNOWFLAKE_WORKER_ID", None)
             argv = [sys.executable, "manage.py", "serve"]
@@ -783,6 +789,8 @@ class Bench:
                 "10",
             ]
         name = f"service ({workers} worker{'s' if workers > 1 else ''})"
+        if access_log:
+            name += " with the access log"
         server = Server(
             self.children,
             name,
@@ -843,8 +851,9 @@ class Bench:
             raise RuntimeError(f"author {authors[0][0]} does not list book {book_id}")
 
     def access_log_lines(self, server: Server) -> int:
+        """Access-log lines about /books: uvicorn's ("GET /books/1 HTTP/1.1") or the app's JSON."""
         text = server.log_path.read_text(errors="replace")
-        return len(re.findall(r'"(GET|POST) /books[^"]* HTTP/1\.1', text))
+        return len(re.findall(r'"(GET|POST) /books[^"]* HTTP/1\.1|"path": ?"/books', text))
 
     def worker_ids(self, server: Server) -> dict[int, str]:
         """pid -> Snowflake worker id, from the leases (or the shim's claims)."""
@@ -972,6 +981,59 @@ class Bench:
         if sampler is not None:
             self.record_memory(server, sampler, "service", ids)
 
+    def run_access_log(self) -> None:
+        """GET /books/{id} on one worker with the access log on and off: both servers up,
+        taking turns (who goes first alternates), so that a slow spell of a shared machine
+        falls on both; the ratio of their medians is the access log's cost."""
+        endpoint = ENDPOINTS[0]
+        chosen = self.config.endpoints
+        if self.config.access_log_rounds <= 0 or (chosen and endpoint.scenario not in chosen):
+            return
+        if "access_log" not in self.fields:
+            self.notes.append("this checkout has no ACCESS_LOG setting: its cost was not measured")
+            return
+        _log("the access log's cost: one worker with it and one without, taking turns")
+        servers = {on: self.start_service(1, access_log=on) for on in (False, True)}
+        try:
+            for server in servers.values():
+                self.smoke_check(server)
+                if self.config.warmup_seconds > 0:
+                    self.wrk.run(server.base_url, endpoint.scenario, self.config.warmup_seconds)
+            lines_before = {on: self.access_log_lines(s) for on, s in servers.items()}
+            for round_ in range(self.config.access_log_rounds):
+                for on in (False, True) if round_ % 2 == 0 else (True, False):
+                    result = self.measure_once(servers[on], endpoint)
+                    other = result.cpu.other_cores if result.cpu else 0.0
+                    if other > OTHER_LOAD_RETRY_CORES and self.idle_budget > 0:
+                        _log(f"other processes used {other:.2f} cores: measuring again")
+                        self.retries += 1
+                        again = self.measure_once(servers[on], endpoint)
+                        if again.cpu and again.cpu.other_cores < other:
+                            result = again
+                    self.access_log.setdefault(on, []).append(result)
+                    cpu = result.cpu.server_ms_per_request if result.cpu else 0.0
+                    _log(
+                        f"access log {'on ' if on else 'off'} round {round_ + 1}: "
+                        f"{result.ok_rps:8.0f} req/s  p99 {result.p99_ms:6.1f} ms  "
+                        f"server CPU {cpu:5.3f} ms/req  other load {other:4.2f} cores"
+                    )
+                    time.sleep(self.config.pause_seconds)
+            for on, server in servers.items():
+                written = self.access_log_lines(server) - lines_before[on]
+                requests = sum(r.requests for r in self.access_log[on])
+                if on and written < 0.9 * requests:
+                    self.notes.append(
+                        f"with ACCESS_LOG=true the service wrote {written:,} access-log lines for "
+                        f"{requests:,} requests: its figures are not the access log's"
+                    )
+                if not on and written > 100:
+                    self.notes.append(
+                        f"with ACCESS_LOG=false the service wrote {written:,} access-log lines"
+                    )
+        finally:
+            for server in servers.values():
+                server.stop()
+
     def run_baseline(self, label: str, app: str, endpoints: list[Endpoint], worker_id: int) -> None:
         _log(f"starting the {label} baseline")
         server = self.start_baseline(label, app)
@@ -1088,6 +1150,7 @@ class Bench:
                 self.run_baseline("orm", "bench.orm_app:app", ORM_ENDPOINTS, ORM_WORKER_ID)
                 for workers in self.config.workers:
                     self.run_service(workers)
+                self.run_access_log()
             if soak_only or self.config.soak_seconds > 0:
                 if self.config.soak_seconds <= 0:
                     self.config.soak_seconds = 600
@@ -1132,6 +1195,7 @@ class Bench:
         ]
         if not soak_only:
             lines += self._throughput_table()
+            lines += self._access_log_section()
             lines += self._memory_table()
         if self.soak is not None:
             lines += self._soak_section()
@@ -1246,6 +1310,57 @@ class Bench:
                 "rows are understated; CPU ms/req is the steadier figure.",
                 "",
             ]
+        return lines
+
+    def _access_log_section(self) -> list[str]:
+        off, on = self.access_log.get(False, []), self.access_log.get(True, [])
+        pairs = list(zip(off, on, strict=False))  # each round's two runs, back to back
+        if not pairs:
+            return []
+        ratios = [b.ok_rps / a.ok_rps for a, b in pairs if a.ok_rps]
+        cpu_ratios = [
+            b.cpu.server_ms_per_request / a.cpu.server_ms_per_request
+            for a, b in pairs
+            if a.cpu and b.cpu and a.cpu.server_ms_per_request
+        ]
+        ratio = statistics.median(ratios) if ratios else 0.0
+        cpu_added = statistics.median(cpu_ratios) - 1 if cpu_ratios else 0.0
+        verdict = "PASS" if ratio >= ACCESS_LOG_RATIO_TARGET else "**MISS**"
+        lines = [
+            "## The access log's cost",
+            "",
+            f"GET /books/{{id}}, one worker, {len(pairs)} rounds of {self.config.seconds:.0f} s "
+            "with ACCESS_LOG=false and with ACCESS_LOG=true (the default), both servers up and "
+            "taking turns. Ratio: each round's req/s with the access log over its req/s "
+            f"without, the median over the rounds (target ≥ {ACCESS_LOG_RATIO_TARGET}); "
+            "likewise the server's CPU per request. Two server processes can differ by a "
+            "few per cent by themselves: on a busy machine (other load) this ratio cannot "
+            "resolve the target.",
+            "",
+            _header(
+                "access log",
+                "req/s per round",
+                "median req/s",
+                "median p99 ms",
+                "median CPU ms/req server",
+                "most other load",
+            ),
+        ]
+        for label, results in (("off", off), ("on", on)):
+            cpu = [r.cpu.server_ms_per_request for r in results if r.cpu]
+            lines.append(
+                f"| {label} | {', '.join(f'{r.ok_rps:,.0f}' for r in results)} "
+                f"| {statistics.median(r.ok_rps for r in results):,.0f} "
+                f"| {statistics.median(r.p99_ms for r in results):.1f} "
+                f"| {statistics.median(cpu) if cpu else 0:.3f} "
+                f"| {max(r.cpu.other_cores if r.cpu else 0.0 for r in results):.2f} |"
+            )
+        lines += [
+            "",
+            f"Access log on/off: **{ratio:.2f}** (≥ {ACCESS_LOG_RATIO_TARGET}: {verdict}); "
+            f"server CPU per request {cpu_added:+.1%} with it.",
+            "",
+        ]
         return lines
 
     def _memory_table(self) -> list[str]:
@@ -1387,7 +1502,8 @@ def describe_environment(config: Config) -> list[str]:
         f"- software: Python {platform.python_version()}, "
         f"{(wrk_version.splitlines() or ['wrk ?'])[0].split(' [')[0]}, "
         f"PostgreSQL on {re.sub(r'//[^@]*@', '//', config.asyncpg_dsn).rsplit('/', 1)[0]}",
-        "- servers: uvicorn, uvloop, httptools, no access log; service defaults unless listed: "
+        "- servers: uvicorn, uvloop, httptools, no access log (but where its cost is measured); "
+        "service defaults unless listed: "
         + (", ".join(service_env) if service_env else "none overridden"),
     ]
     return lines

@@ -4,6 +4,9 @@
   development (LOG_FORMAT overrides either), with the request id of the request being
   served. Uvicorn's, SQLAlchemy's and the app's own stdlib loggers all go through the
   same formatter.
+* Access log: one line per request, written by `AccessLog`, a middleware of our own, in
+  the same shape (ACCESS_LOG=false leaves it out). Uvicorn's access log stays off: it had
+  no route and no duration, and cost a fifth of a read (docs/adr/0020).
 * Request ids: `X-Request-ID` is accepted (a UUID) or made, and returned on the response.
 * Metrics: Prometheus at /metrics - request counts and latency per route template, plus
   outbox lag, pending and dead events, and connection-pool use. With WORKERS>1 the
@@ -23,8 +26,10 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
+import orjson
 import structlog
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from fastapi import FastAPI, Response
@@ -40,6 +45,7 @@ from prometheus_client import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.typing import EventDict
 
 from modules.platform.events.outbox_admin import OutboxStats
 from modules.platform.events.relay import OutboxRelay
@@ -53,6 +59,13 @@ def _add_request_id(_logger: Any, _method: str, event: dict[str, Any]) -> dict[s
     return event
 
 
+def _renderer(settings: Settings) -> Any:
+    if settings.log_renderer == "console":
+        # Colours only on a terminal: escape codes would litter a log file.
+        return structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
+    return structlog.processors.JSONRenderer()
+
+
 def configure_logging(settings: Settings) -> None:
     """Route every logger through structlog's formatter (idempotent)."""
     shared: list[Any] = [
@@ -62,12 +75,7 @@ def configure_logging(settings: Settings) -> None:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    renderer: Any = (
-        # Colours only on a terminal: escape codes would litter a log file.
-        structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
-        if settings.log_renderer == "console"
-        else structlog.processors.JSONRenderer()
-    )
+    renderer = _renderer(settings)
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -88,12 +96,12 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(settings.log_level)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
-    # ACCESS_LOG=false: uvicorn silences its access logger before the app is imported, and
-    # the loop above would turn it back on.
-    logging.getLogger("uvicorn.access").disabled = not settings.access_log
+    # AccessLog writes the access lines; with no handler to reach, uvicorn skips its own.
+    logging.getLogger("uvicorn.access").handlers = []
+    logging.getLogger("uvicorn.access").propagate = False
 
 
 class ServiceGauges:
@@ -203,10 +211,82 @@ class RequestMetrics:
                 self.latency.labels(handler, method).observe(time.perf_counter() - started)
 
 
+def access_line_renderer(settings: Settings) -> Callable[[EventDict], bytes]:
+    """An access line as bytes: orjson, or a line laid out as ConsoleRenderer lays out the
+    others (without colours), which costs a twentieth of ConsoleRenderer's time."""
+    if settings.log_renderer == "console":
+        return _console_access_line
+    return lambda entry: orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE)
+
+
+def _console_access_line(entry: EventDict) -> bytes:
+    fields = " ".join(f"{key}={value}" for key, value in entry.items() if key not in _HEAD)
+    head = f"{entry['timestamp']} [{entry['level']:<9}] {entry['event']:<30} [{entry['logger']}]"
+    return f"{head} {fields}\n".encode()
+
+
+_HEAD = frozenset({"timestamp", "level", "event", "logger"})
+
+
+class AccessLog:
+    """One log line per request, once the app has answered (pure ASGI).
+
+    Fields: request_id, method, path, query, route (the template the router matched, read
+    from the scope as RequestMetrics does; null when none did), status, duration_ms,
+    client and http_version, besides the event, level, logger and timestamp every line
+    has. The line goes straight from a dict to the renderer and to stdout: no logger, no
+    LogRecord, which cost more than the line itself (docs/performance.md)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.render = access_line_renderer(settings)
+        self.stamp = structlog.processors.TimeStamper(fmt="iso", utc=True)
+        # Under sys.stdout, where the other lines go too: each is written whole, and flushed.
+        self.stdout = sys.stdout.buffer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # unless the app answers: an exception escaping it becomes a 500
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note_status)
+        finally:
+            client = scope.get("client")
+            entry = {
+                "event": "request",
+                "request_id": correlation_id.get(),
+                "method": scope["method"],
+                "path": scope["path"],
+                "query": scope["query_string"].decode("latin-1"),
+                "route": getattr(scope.get("route"), "path", None),
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "client": f"{client[0]}:{client[1]}" if client else None,
+                "http_version": scope["http_version"],
+                "level": "info",
+                "logger": "access",
+            }
+            self.stdout.write(self.render(self.stamp(None, "info", entry)))
+            self.stdout.flush()
+
+
 def install_observability(
     app: FastAPI, settings: Settings, relay: OutboxRelay, engine: AsyncEngine
 ) -> ServiceGauges:
-    """Request ids, request metrics and /metrics; the gauges, for the lifespan to sample."""
+    """Request ids, the access log, request metrics and /metrics; the gauges, for the
+    lifespan to sample."""
+    if settings.access_log and settings.log_level in ("DEBUG", "INFO"):
+        # Added before CorrelationIdMiddleware, so it runs inside it: the id is known.
+        app.add_middleware(AccessLog, settings=settings)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     registry = CollectorRegistry()  # one per app: tests build many apps in one process
     app.add_middleware(RequestMetrics, registry=registry)

@@ -5,12 +5,21 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from unittest.mock import AsyncMock
 
+import pytest
 from asgi_correlation_id import correlation_id
+from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from httpx2 import AsyncClient
+from httpx2 import ASGITransport, AsyncClient
 
-from tests.e2e.helpers import assert_problem, create_author
+from app import create_app
+from modules.platform.settings import Settings
+from tests.conftest import _empty_tables
+from tests.e2e.helpers import assert_problem, author_body, create_author
 
 
 async def test_a_request_id_is_returned_and_made_when_missing(client: AsyncClient) -> None:
@@ -87,10 +96,88 @@ async def test_readiness_needs_the_relay(app: FastAPI, client: AsyncClient) -> N
     assert (await client.get("/health/ready")).status_code == 200
 
 
-def test_access_log_can_be_switched_off(settings) -> None:  # type: ignore[no-untyped-def]
-    from app import create_app
+@asynccontextmanager
+async def _served(settings: Settings) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
+    """A fresh app and its client, the app built here so that it writes to the stdout that
+    capsys captures now."""
+    await _empty_tables(settings.database_url)
+    app = create_app(settings)
+    async with LifespanManager(app):
+        transport = ASGITransport(app=app, raise_app_exceptions=False)  # a 500 is an answer
+        async with AsyncClient(transport=transport, base_url="http://test") as client:
+            yield app, client
 
-    create_app(settings.model_copy(update={"access_log": False}))
-    assert logging.getLogger("uvicorn.access").disabled
-    create_app(settings.model_copy(update={"access_log": True}))
-    assert not logging.getLogger("uvicorn.access").disabled
+
+def _access_lines(output: str) -> list[dict[str, Any]]:
+    entries = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return [entry for entry in entries if entry["logger"] == "access"]
+
+
+async def test_each_request_leaves_one_access_line_with_its_route_status_and_duration(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    given = str(uuid.uuid4())
+    capsys.readouterr()
+    async with _served(settings) as (_, client):
+        author = await create_author(client)
+        refused = await client.get(f"/authors/{author['id']}?x=1", headers={"X-Request-ID": given})
+        assert refused.status_code == 422  # an unknown query parameter
+        assert (await client.get(f"/authors/{author['id']}")).status_code == 200
+        assert (await client.get("/no/such/thing")).status_code == 404
+    lines = _access_lines(capsys.readouterr().out)
+
+    assert [(e["method"], e["route"], e["status"]) for e in lines] == [
+        ("POST", "/authors", 201),
+        ("GET", "/authors/{author_id}", 422),
+        ("GET", "/authors/{author_id}", 200),
+        ("GET", None, 404),  # no route matched
+    ]
+    line = lines[1]
+    assert line["request_id"] == given
+    assert (line["path"], line["query"]) == (f"/authors/{author['id']}", "x=1")
+    assert (line["event"], line["level"]) == ("request", "info")
+    assert line["timestamp"].endswith("Z")
+    assert line["http_version"] == "1.1"
+    assert line["client"].startswith("127.0.0.1:")
+    for entry in lines:
+        assert isinstance(entry["duration_ms"], float) and 0 <= entry["duration_ms"] < 10_000
+        uuid.UUID(entry["request_id"])  # made where the client sent none
+    # uvicorn writes its own access line only where its logger has a handler to reach.
+    assert not logging.getLogger("uvicorn.access").hasHandlers()
+
+
+async def test_an_error_escaping_the_app_is_logged_as_a_500(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    async with _served(settings) as (app, client):
+        crash = AsyncMock(side_effect=RuntimeError("a bug"))
+        with app.state.container.create_author.override(crash):
+            assert (await client.post("/authors", json=author_body())).status_code == 500
+    [line] = _access_lines(capsys.readouterr().out)
+    assert (line["route"], line["status"]) == ("/authors", 500)
+
+
+@pytest.mark.parametrize("quiet", [{"access_log": False}, {"log_level": "WARNING"}])
+async def test_access_log_false_or_a_level_above_info_writes_no_access_line(
+    quiet: dict[str, Any], settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    async with _served(settings.model_copy(update=quiet)) as (_, client):
+        await create_author(client)
+        assert (await client.get("/health/live")).status_code == 200
+    assert _access_lines(capsys.readouterr().out) == []
+    assert not logging.getLogger("uvicorn.access").hasHandlers()
+
+
+async def test_in_console_format_an_access_line_is_for_a_person_to_read(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    async with _served(settings.model_copy(update={"log_format": "console"})) as (_, client):
+        await create_author(client)
+    [line] = [line for line in capsys.readouterr().out.splitlines() if "[access]" in line]
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(line)
+    for part in ("request", "method=POST", "route=/authors", "status=201", "duration_ms="):
+        assert part in line
