@@ -84,8 +84,18 @@ class Platform(containers.DeclarativeContainer):
         echo=settings.provided.db_echo,
     )
     write_sessions = providers.Singleton(_write_session_factory, engine)
+    # The worker-id lease is renewed on a connection of its own: a pool busy with
+    # requests must not let a live process's lease lapse.
+    lease_engine = providers.Singleton(
+        create_engine,
+        url=settings.provided.database_url,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=settings.provided.db_pool_timeout_seconds,
+        statement_timeout=settings.provided.db_statement_timeout_seconds,
+    )
     worker_id_lease = providers.Singleton(
-        WorkerIdLease, engine, ttl_seconds=settings.provided.worker_id_lease_seconds
+        WorkerIdLease, lease_engine, ttl_seconds=settings.provided.worker_id_lease_seconds
     )
     leased_ids = providers.Singleton(LeasedIdGenerator, worker_id_lease)
     event_bus = providers.Singleton(InProcessEventBus)
@@ -194,7 +204,12 @@ async def take_worker_id(container: Container) -> Callable[[], Awaitable[None]]:
         return keep
     leased: LeasedIdGenerator = container.leased_ids()
     await leased.start()
-    return leased.stop
+
+    async def give_back() -> None:
+        await leased.stop()
+        await container.lease_engine().dispose()
+
+    return give_back
 
 
 def start_mappers(contexts: Iterable[BoundedContext] = CONTEXTS) -> None:

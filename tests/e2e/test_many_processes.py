@@ -25,7 +25,9 @@ pytestmark = pytest.mark.slow  # two real server processes and 20,000 ids
 
 BOOKS_PER_PROCESS = 1250
 AUTHORS_PER_BOOK = 7  # each book makes 1 + 7 ids (the book and its events): 20,000 in all
-LEASE_SECONDS = "3"
+# Short, to see a dead process's lease expire; long enough that a heartbeat delayed by a
+# loaded machine (renewals every third of it) does not let a live one lapse.
+LEASE_SECONDS = "6"
 
 
 async def count(url: str, table) -> int:  # type: ignore[no-untyped-def]
