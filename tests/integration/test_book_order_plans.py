@@ -44,7 +44,7 @@ async def _expected_order(container: Container, order: BookOrder) -> list[int]:
     the database's for them."""
     async with container.engine().connect() as connection:
         rows = (
-            await connection.execute(text(f"SELECT id, title, price, publication_year FROM books"))
+            await connection.execute(text("SELECT id, title, price, publication_year FROM books"))
         ).all()
     field = order.field
     keyed = [
