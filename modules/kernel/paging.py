@@ -1,7 +1,9 @@
 """Keyset paging: a page of items and an opaque cursor that points after the last one.
 
 Ids are Snowflakes, so ordering by id is ordering by creation time, and rows inserted
-while a client pages through land after its cursor: pages never shift or repeat.
+while a client pages through land after its cursor: pages never shift or repeat. A list
+in another order pages on (sort key, id) with a position cursor (encode_position): rows
+that do not change keep their place, whatever moves around them.
 """
 
 from __future__ import annotations
@@ -97,6 +99,8 @@ def decode_position(
     made_for, digest, key, after_id = decoded
     if not (isinstance(made_for, str) and isinstance(digest, str)):
         raise MalformedCursor(_MALFORMED)
+    if type(after_id) is not int or not 0 <= after_id <= _MAX_BIGINT:
+        raise MalformedCursor(_MALFORMED)
     if made_for != order:
         raise CursorForAnotherList(
             f"this cursor pages the list in sort={made_for}, not sort={order}:"
@@ -107,6 +111,6 @@ def decode_position(
             "this cursor was made for other filters: pass the same filters as the page it"
             " came from, or start over without a cursor"
         )
-    if type(after_id) is not int or not 0 <= after_id <= _MAX_BIGINT or not valid_key(key):
+    if not valid_key(key):  # checked for this order: another order's key is not malformed
         raise MalformedCursor(_MALFORMED)
     return key, after_id
