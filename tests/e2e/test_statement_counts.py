@@ -64,6 +64,14 @@ async def test_reads_cost_the_same_whatever_they_carry(app: FastAPI, client: Asy
     assert await count(app, client, "GET", f"/books?isbn={small['isbn']}") == 1
     isbn_and_more = f"/books?isbn={big['isbn']}&title=dispossessed&author_id={authors[0]}"
     assert await count(app, client, "GET", isbn_and_more) == 1
+    for sort in ("title", "-publication_year", "price", "-id"):
+        first = await client.get(f"/books?sort={sort}&limit=5")
+        assert await count(app, client, "GET", f"/books?sort={sort}&limit=5") == 1
+        deep = f"/books?sort={sort}&limit=5&cursor={first.json()['next_cursor']}"
+        assert await count(app, client, "GET", deep) == 1
+    assert await count(app, client, "GET", "/books?publication_year_min=1970") == 1
+    years = "/books?publication_year_min=1970&publication_year_max=1980&sort=title&title=dis"
+    assert await count(app, client, "GET", years) == 1
     assert await count(app, client, "GET", "/authors?limit=1") == 1
     assert await count(app, client, "GET", "/authors?limit=10&name=guin") == 1
     assert await count(app, client, "GET", "/authors?name=Le Guin Ursula") == 1

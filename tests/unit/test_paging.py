@@ -8,7 +8,15 @@ import re
 
 import pytest
 
-from modules.kernel.paging import MalformedCursor, decode_cursor, encode_cursor
+from modules.kernel.paging import (
+    MAX_POSITION_CURSOR,
+    CursorForAnotherList,
+    MalformedCursor,
+    decode_cursor,
+    decode_position,
+    encode_cursor,
+    encode_position,
+)
 
 MAX_BIGINT = 2**63 - 1
 
@@ -104,3 +112,53 @@ def test_a_deeply_nested_cursor_is_refused_as_malformed() -> None:
     cursor = b64("[" * 100_000)
     with pytest.raises(MalformedCursor):
         decode_cursor(cursor)
+
+
+# Position cursors: a list in another order than the id's (GET /books?sort=).
+
+
+def _any_key(key: object) -> bool:
+    return key is None or isinstance(key, str | int)
+
+
+@pytest.mark.parametrize("key", [None, 0, 1969, -5, "", "The Left Hand", "Éclair ✓", "x" * 255])
+def test_a_position_decodes_to_the_key_and_id_it_was_made_from(key: object) -> None:
+    cursor = encode_position(order="title", scope="('a', None)", key=key, after_id=MAX_BIGINT)  # type: ignore[arg-type]
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", cursor), cursor
+    assert len(cursor) <= MAX_POSITION_CURSOR
+    decoded = decode_position(cursor, order="title", scope="('a', None)", valid_key=_any_key)
+    assert decoded == (key, MAX_BIGINT)
+
+
+def test_a_position_for_another_order_or_other_filters_says_so() -> None:
+    cursor = encode_position(order="title", scope="s", key="a", after_id=1)
+    with pytest.raises(CursorForAnotherList, match="sort=title, not sort=price"):
+        decode_position(cursor, order="price", scope="s", valid_key=_any_key)
+    with pytest.raises(CursorForAnotherList, match="other filters"):
+        decode_position(cursor, order="title", scope="t", valid_key=_any_key)
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        pytest.param(b64('["title","0",null,1]') + "AAAA", id="trailing-garbage"),
+        pytest.param(b64("[" * 100_000)[:2048], id="deeply-nested"),
+        pytest.param(b64('["title","x",NaN,1]'), id="nan"),
+        pytest.param(b64('["title","x",null,-1]'), id="negative-id"),
+        pytest.param(b64('["title","x",null,true]'), id="bool-id"),
+        pytest.param(b64('["title","x",null]'), id="three-items"),
+        pytest.param(b64('{"title":1}'), id="object"),
+        pytest.param("short", id="too-short"),
+        pytest.param("A" * (MAX_POSITION_CURSOR + 1), id="too-long"),
+    ],
+)
+def test_malformed_positions_are_refused(cursor: str) -> None:
+    with pytest.raises(MalformedCursor) as raised:
+        decode_position(cursor, order="title", scope="s", valid_key=_any_key)
+    assert type(raised.value) is MalformedCursor
+
+
+def test_a_key_the_list_refuses_makes_a_malformed_position() -> None:
+    cursor = encode_position(order="price", scope="s", key="not a price", after_id=1)
+    with pytest.raises(MalformedCursor):
+        decode_position(cursor, order="price", scope="s", valid_key=lambda k: type(k) is int)

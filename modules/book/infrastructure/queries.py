@@ -13,22 +13,27 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
+    ColumnElement,
+    Integer,
     MetaData,
     Select,
     String,
     Table,
     bindparam,
+    func,
     select,
+    tuple_,
 )
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
-from modules.book.application.queries import AuthorName, BookFilter, BookView
+from modules.book.application.queries import AuthorName, BookFilter, BookOrder, BookView
 from modules.book.infrastructure.tables import book_authors, books
 from modules.book.infrastructure.title_search import (  # noqa: F401  (tests read the length)
     TITLE_SUFFIX_LENGTH,
     TITLE_WALK_BOOKS,
     title_page,
 )
-from modules.kernel.paging import Page, encode_cursor
+from modules.kernel.paging import Key, Page, encode_cursor, encode_position
 from modules.platform.db.read_database import ReadDatabase, Rows
 from modules.platform.db.sql import containing, contains_ignoring_case
 
@@ -43,7 +48,49 @@ author_names = Table(
 )
 
 
-def _with_authors(page: Select[Any]) -> Select[Any]:
+def _sort_key(
+    columns: ReadOnlyColumnCollection[str, Any], field: str, postgresql: bool
+) -> ColumnElement[Any]:
+    """What an order sorts on. Titles sort by lower(title) in code point order, the same
+    on both databases: COLLATE "C" on PostgreSQL, whose default collation follows the
+    server's locale; SQLite compares text that way already (docs/api.md)."""
+    if field != "title":
+        return columns[field]  # type: ignore[no-any-return]
+    lowered = func.lower(columns.title)
+    return lowered.collate("C") if postgresql else lowered
+
+
+def _ordered(
+    columns: ReadOnlyColumnCollection[str, Any], order: BookOrder, postgresql: bool
+) -> list[ColumnElement[Any]]:
+    """ORDER BY of `order`: its key, then the id, both reversed for a `-` order."""
+    keys = [columns.id]
+    if order.field != "id":
+        keys.insert(0, _sort_key(columns, order.field, postgresql))
+    return [key.desc() for key in keys] if order.descending else keys
+
+
+def _after_cursor(order: BookOrder, postgresql: bool) -> ColumnElement[bool]:
+    """Past the cursor's book in `order`: (key, id) beyond the cursor's (key, id), which
+    the order's index (migration 0013) reads as a range."""
+    if order.field == "id":
+        return (
+            books.c.id < bindparam("after_id")
+            if order.descending
+            else books.c.id > bindparam("after_id")
+        )
+    cursor_key: ColumnElement[Any] = bindparam("after_key", type_=books.c[order.field].type)
+    if order.field == "title":  # lowered and collated as the titles are
+        cursor_key = func.lower(cursor_key)
+        cursor_key = cursor_key.collate("C") if postgresql else cursor_key
+    position = tuple_(_sort_key(books.c, order.field, postgresql), books.c.id)
+    cursor = tuple_(cursor_key, bindparam("after_id"))
+    return position < cursor if order.descending else position > cursor
+
+
+def _with_authors(
+    page: Select[Any], order: BookOrder = BookOrder.ID, postgresql: bool = False
+) -> Select[Any]:
     """The books `page` selects, one row per author (in the book's order of authors), or
     one row with no author. A link to an author who no longer exists joins to nothing."""
     chosen = page.subquery("b")
@@ -66,7 +113,7 @@ def _with_authors(page: Select[Any]) -> Select[Any]:
                 author_names, author_names.c.id == book_authors.c.author_id
             )
         )
-        .order_by(chosen.c.id, book_authors.c.position)
+        .order_by(*_ordered(chosen.c, order, postgresql), book_authors.c.position)
     )
 
 
@@ -75,11 +122,37 @@ _BOOK_BY_ID = _with_authors(select(books).where(books.c.id == bindparam("id")))
 
 @cache
 def _page_statement(
-    *, after: bool, title: bool, author: bool, isbn: bool = False, suffix_index: bool = False
+    *,
+    after: bool,
+    title: bool,
+    author: bool,
+    isbn: bool = False,
+    year_min: bool = False,
+    year_max: bool = False,
+    suffix_index: bool = False,
+    order: BookOrder = BookOrder.ID,
+    postgresql: bool = False,
 ) -> Select[Any]:
-    """One statement per combination of filters, built once: values are bound parameters."""
-    if title and not author and not isbn:
+    """One statement per combination of filters and order, built once: values are bound
+    parameters."""
+    years = year_min or year_max
+    if order is BookOrder.ID and title and not (author or isbn or years):
         return _with_authors(title_page(after=after, suffix_index=suffix_index))
+    if order is not BookOrder.ID:
+        return _with_authors(
+            _ordered_page(
+                order,
+                after=after,
+                title=title,
+                author=author,
+                isbn=isbn,
+                year_min=year_min,
+                year_max=year_max,
+                postgresql=postgresql,
+            ),
+            order,
+            postgresql,
+        )
     page = select(books).order_by(books.c.id).limit(bindparam("limit"))
     if after:
         page = page.where(books.c.id > bindparam("after_id"))
@@ -96,7 +169,44 @@ def _page_statement(
         if after:
             links = links.where(book_authors.c.book_id > bindparam("after_id"))
         page = page.where(books.c.id.in_(links))
-    return _with_authors(page)
+    return _with_authors(_years(page, year_min=year_min, year_max=year_max))
+
+
+def _years(page: Select[Any], *, year_min: bool, year_max: bool) -> Select[Any]:
+    if year_min:
+        page = page.where(books.c.publication_year >= bindparam("year_min", type_=Integer()))
+    if year_max:
+        page = page.where(books.c.publication_year <= bindparam("year_max", type_=Integer()))
+    return page
+
+
+def _ordered_page(
+    order: BookOrder,
+    *,
+    after: bool,
+    title: bool,
+    author: bool,
+    isbn: bool,
+    year_min: bool,
+    year_max: bool,
+    postgresql: bool,
+) -> Select[Any]:
+    """A page in an order other than the id's, read along that order's index. A title
+    filter is checked on each book the index yields (not the title search of ADR 0009,
+    which walks in id order): a rare text reads the whole index (docs/api.md)."""
+    page = select(books).order_by(*_ordered(books.c, order, postgresql)).limit(bindparam("limit"))
+    if after:
+        page = page.where(_after_cursor(order, postgresql))
+    if isbn:
+        page = page.where(books.c.isbn == bindparam("isbn"))
+    if title:
+        page = page.where(contains_ignoring_case(books.c.title, "title_pattern"))
+    if author:
+        links = select(book_authors.c.book_id).where(
+            book_authors.c.author_id == bindparam("author_id")
+        )
+        page = page.where(books.c.id.in_(links))
+    return _years(page, year_min=year_min, year_max=year_max)
 
 
 def _views(rows: Rows) -> list[BookView]:
@@ -136,19 +246,33 @@ class SqlBookQueries:
         return views[0] if views else None
 
     async def list(
-        self, book_filter: BookFilter, *, after_id: int | None, limit: int
+        self,
+        book_filter: BookFilter,
+        *,
+        after_id: int | None,
+        limit: int,
+        order: BookOrder = BookOrder.ID,
+        after_key: Key = None,
     ) -> Page[BookView]:
         title = book_filter.title
+        year_min, year_max = book_filter.publication_year_min, book_filter.publication_year_max
         statement = _page_statement(
             after=after_id is not None,
             title=bool(title),
             author=book_filter.author_id is not None,
             isbn=book_filter.isbn is not None,
+            year_min=year_min is not None,
+            year_max=year_max is not None,
             suffix_index=self._suffix_index and bool(title),
+            order=order,
+            postgresql=self._database.dialect == "postgresql",
         )
         parameters = {
             "limit": limit + 1,  # one more than asked: is there a next page?
             "after_id": after_id,
+            "after_key": after_key,
+            "year_min": year_min,
+            "year_max": year_max,
             "title": title,
             "title_pattern": containing(title) if title else None,
             "author_id": book_filter.author_id,
@@ -158,4 +282,12 @@ class SqlBookQueries:
         views = _views(await self._database.rows(statement, parameters))
         has_more = len(views) > limit
         views = views[:limit]
-        return Page(items=views, next_cursor=encode_cursor(views[-1].id) if has_more else None)
+        if not has_more:
+            return Page(items=views, next_cursor=None)
+        last = views[-1]
+        if order is BookOrder.ID:
+            return Page(items=views, next_cursor=encode_cursor(last.id))
+        cursor = encode_position(
+            order=order, scope=book_filter.scope(), key=order.key_of(last), after_id=last.id
+        )
+        return Page(items=views, next_cursor=cursor)

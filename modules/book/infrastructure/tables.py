@@ -18,6 +18,10 @@ books = Table(
     Column("publication_year", Integer, nullable=False),
     Column("version", Integer, nullable=False),
 )
+# GET /books?sort=: a page in each order is a range of its index, in either direction
+# (migration 0013; the titles' index, on lower(title) COLLATE "C", is PostgreSQL's alone).
+Index("ix_books_publication_year_id", books.c.publication_year, books.c.id)
+Index("ix_books_price_id", books.c.price, books.c.id)
 
 book_authors = Table(
     "book_authors",

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import StringConstraints
 
-from modules.book.application.queries import BookFilter, BookQueries, BookView
+from modules.book.application.queries import BookFilter, BookOrder, BookQueries, BookView
 from modules.book.application.use_cases.add_author_to_book import AddAuthorToBook
 from modules.book.application.use_cases.create_book import CreateBook, CreateBookCommand
 from modules.book.application.use_cases.delete_book import DeleteBook
@@ -17,12 +17,23 @@ from modules.book.domain.errors import BookNotFound
 from modules.book.domain.value_objects import Isbn
 from modules.book.presentation.schemas import (
     BookCreate,
+    BookCursorQuery,
     BookListItem,
     BookOut,
     BookPatch,
     IsbnQuery,
+    SortQuery,
+    YearQuery,
 )
-from modules.kernel.paging import DEFAULT_LIMIT
+from modules.kernel.paging import (
+    CURSOR_PATTERN,
+    DEFAULT_LIMIT,
+    CursorForAnotherList,
+    Key,
+    MalformedCursor,
+    decode_cursor,
+    decode_position,
+)
 from modules.platform.db.idempotency import IdempotencyStore
 from modules.platform.http.conditional import (
     IfMatch,
@@ -34,12 +45,12 @@ from modules.platform.http.idempotency import IdempotencyKey, run_idempotently
 from modules.platform.http.openapi import WRITE_PROBLEMS, problem_responses
 from modules.platform.http.resources import Resource
 from modules.platform.http.schemas import (
-    AfterIdFromCursor,
     IdPath,
     IdQuery,
     LimitQuery,
     PageOut,
     Storable,
+    query_error,
 )
 from modules.platform.http.security import WriteClient
 
@@ -94,6 +105,46 @@ async def get_book(
     return await BOOK.get(queries.get, book_id, if_none_match)
 
 
+def _storable_title(key: object) -> bool:
+    # NUL and lone surrogates fit in JSON but not in PostgreSQL text (see Storable).
+    return (
+        isinstance(key, str)
+        and len(key) <= 255
+        and "\x00" not in key
+        and not any("\ud800" <= c <= "\udfff" for c in key)
+    )
+
+
+# The sort keys a cursor may carry, in the columns' ranges: a value the database cannot
+# bind is a malformed cursor, not an error of the database's.
+_VALID_KEY = {
+    "id": lambda key: key is None,
+    "title": _storable_title,
+    "publication_year": lambda key: type(key) is int and -(1 << 31) <= key < 1 << 31,
+    "price": lambda key: type(key) is int and -(1 << 63) <= key < 1 << 63,
+}
+
+
+def _position(cursor: str | None, order: BookOrder, scope: str) -> tuple[Key, int | None]:
+    """The sort key and id a cursor points after. In id order it is today's cursor, a bare
+    id valid under any filters; in the others it says which order and filters it pages,
+    and a cursor for another order or other filters is refused, saying so."""
+    if cursor is None:
+        return None, None
+    try:
+        if order is BookOrder.ID:
+            if CURSOR_PATTERN.fullmatch(cursor):
+                return None, decode_cursor(cursor)
+        elif CURSOR_PATTERN.fullmatch(cursor):
+            raise CursorForAnotherList(
+                f"this cursor pages the list in sort=id, not sort={order}: ask for that"
+                " order again, or start over without a cursor"
+            )
+        return decode_position(cursor, order=order, scope=scope, valid_key=_VALID_KEY[order.field])
+    except MalformedCursor as error:
+        raise query_error("cursor", str(error)) from None
+
+
 @router.get(
     "",
     response_model=PageOut[BookListItem],
@@ -102,7 +153,7 @@ async def get_book(
 )
 async def list_books(
     queries: Queries,
-    after_id: AfterIdFromCursor,
+    cursor: BookCursorQuery = None,
     title: Annotated[
         Annotated[str, StringConstraints(max_length=255), Storable] | None,
         Query(description="Case-insensitive substring of the title"),
@@ -118,13 +169,40 @@ async def list_books(
             examples=["0-441-47812-3"],
         ),
     ] = None,
+    publication_year_min: Annotated[
+        YearQuery | None,
+        Query(description="Only books published in this year or later", examples=[1960]),
+    ] = None,
+    publication_year_max: Annotated[
+        YearQuery | None,
+        Query(description="Only books published in this year or earlier", examples=[1979]),
+    ] = None,
+    sort: SortQuery = BookOrder.ID,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Response:
-    """Filters combine; an ISBN whose checksum fails is a 422 that says so."""
+    """Filters combine; an ISBN whose checksum fails is a 422 that says so, and so is a
+    `publication_year_min` after `publication_year_max`."""
+    if (
+        publication_year_min is not None
+        and publication_year_max is not None
+        and publication_year_min > publication_year_max
+    ):
+        raise query_error(
+            "publication_year_min",
+            f"must not be after publication_year_max ({publication_year_min} >"
+            f" {publication_year_max}): no book could match",
+        )
     book_filter = BookFilter(
-        title=title, author_id=author_id, isbn=Isbn(isbn) if isbn is not None else None
+        title=title,
+        author_id=author_id,
+        isbn=Isbn(isbn) if isbn is not None else None,
+        publication_year_min=publication_year_min,
+        publication_year_max=publication_year_max,
     )
-    page = await queries.list(book_filter, after_id=after_id, limit=limit)
+    after_key, after_id = _position(cursor, sort, book_filter.scope())
+    page = await queries.list(
+        book_filter, after_id=after_id, limit=limit, order=sort, after_key=after_key
+    )
     return tagged_page(BookOut, page)
 
 

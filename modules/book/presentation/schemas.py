@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 from pydantic.config import JsonDict
 
+from modules.book.application.queries import BookOrder
 from modules.book.domain.book import MAX_AUTHORS_PER_BOOK
 from modules.book.domain.value_objects import (
     MAX_PAGES,
@@ -15,6 +17,7 @@ from modules.book.domain.value_objects import (
     PublicationYear,
     Title,
 )
+from modules.kernel.paging import MAX_POSITION_CURSOR
 from modules.platform.http.conditional import EtagField
 from modules.platform.http.schemas import (
     Integral,
@@ -22,6 +25,7 @@ from modules.platform.http.schemas import (
     SnowflakeId,
     Storable,
     StrictInput,
+    digits_only,
     domain_rule,
 )
 
@@ -47,6 +51,36 @@ IsbnQuery = Annotated[
     ],
     domain_rule(Isbn),
 ]
+# The list's order and its year filters (GET /books).
+SortQuery = Annotated[
+    BookOrder,
+    Query(
+        description=(
+            "The order of the list: `id` (creation order, the default), `title` (A to Z,"
+            " ignoring case, in code point order), `publication_year`, `price`; a leading"
+            " `-` reverses it (`-publication_year`: the newest years first). Ties go by id,"
+            " in the same direction. A cursor pages the order and filters it was made for."
+        ),
+        examples=["-publication_year"],
+    ),
+]
+YearQuery = Annotated[
+    int,
+    Field(ge=1, le=9999),
+    digits_only("must be a year from 1 to 9999, in decimal digits"),
+]
+# Either cursor: 16 hex digits in id order, URL-safe base64 in the others.
+BookCursorQuery = Annotated[
+    str | None,
+    Query(
+        pattern=f"^[A-Za-z0-9_-]{{16,{MAX_POSITION_CURSOR}}}$",
+        description=(
+            "The `next_cursor` of the previous page, with the same `sort` and filters;"
+            " omit it for the first page."
+        ),
+    ),
+]
+
 PagesInt = Annotated[
     Annotated[StrictInt, Field(ge=1, le=MAX_PAGES), Integral], Field(examples=[304])
 ]

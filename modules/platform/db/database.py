@@ -167,10 +167,11 @@ async def ensure_schema_is_current(
         )
 
 
-# What only migrations know, on PostgreSQL: trigram indexes for substring search, and the
-# tables that contexts declare as `migration_only_tables` (kept by SQL, not mapped).
-# Autogenerate and the schema-vs-mapping test leave them alone.
-MIGRATION_ONLY_INDEX_SUFFIX = "_trgm"
+# What only migrations know, on PostgreSQL: trigram indexes for substring search, indexes
+# on a collated expression (`_collated`: the titles' order), and the tables that contexts
+# declare as `migration_only_tables` (kept by SQL, not mapped). Autogenerate and the
+# schema-vs-mapping test leave them alone.
+MIGRATION_ONLY_INDEX_SUFFIXES = ("_trgm", "_collated")
 IncludeObject = Callable[[Any, str | None, str, bool, Any], bool]
 
 
@@ -181,7 +182,7 @@ def autogenerate_filter(migration_only_tables: Collection[str]) -> IncludeObject
         if type_ == "table":
             return name not in migration_only_tables
         return not (
-            type_ == "index" and name is not None and name.endswith(MIGRATION_ONLY_INDEX_SUFFIX)
+            type_ == "index" and name is not None and name.endswith(MIGRATION_ONLY_INDEX_SUFFIXES)
         )
 
     return include

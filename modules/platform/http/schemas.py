@@ -46,7 +46,7 @@ def _storable(value: Any) -> Any:
     return value
 
 
-def _digits_only(message: str) -> Any:
+def digits_only(message: str) -> Any:
     """A before-validator: a number in a path or query is written in decimal digits - no
     sign, spaces, underscores or decimal point, which a lenient integer parser would
     otherwise accept ("+1", " 1", "1_0", "1.0")."""
@@ -59,7 +59,7 @@ def _digits_only(message: str) -> Any:
     return BeforeValidator(check)
 
 
-_decimal_digits = _digits_only("must be an id of 1 to 19 decimal digits")
+_decimal_digits = digits_only("must be an id of 1 to 19 decimal digits")
 
 
 def domain_rule(value_object: Callable[[Any], object]) -> Any:
@@ -133,8 +133,13 @@ IdQuery = Annotated[
 LimitQuery = Annotated[
     int,
     Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}"),
-    _digits_only(f"must be a whole number from 1 to {MAX_LIMIT}, in decimal digits"),
+    digits_only(f"must be a whole number from 1 to {MAX_LIMIT}, in decimal digits"),
 ]
+
+
+def query_error(name: str, message: str) -> RequestValidationError:
+    """A 422 naming one query parameter, for a check that is not the parameter's type."""
+    return RequestValidationError([{"loc": ("query", name), "msg": message, "type": "value_error"}])
 
 
 def _after_id(
@@ -151,9 +156,7 @@ def _after_id(
     try:
         return decode_cursor(cursor)
     except MalformedCursor as error:
-        raise RequestValidationError(
-            [{"loc": ("query", "cursor"), "msg": str(error), "type": "value_error"}]
-        ) from None
+        raise query_error("cursor", str(error)) from None
 
 
 # The id the requested page starts after, decoded from the opaque `cursor` query parameter.
@@ -163,7 +166,7 @@ T = TypeVar("T")
 
 
 class PageOut(BaseModel, Generic[T]):
-    """One page of a list, in id order (oldest first)."""
+    """One page of a list: in id order (oldest first) unless the list takes another."""
 
     items: list[T]
     next_cursor: str | None = Field(
@@ -194,11 +197,13 @@ NotNull = BeforeValidator(_refuse_null)
 __all__ = [
     "AfterIdFromCursor",
     "DEFAULT_LIMIT",
+    "digits_only",
     "domain_rule",
     "IdPath",
     "IdQuery",
     "LimitQuery",
     "PageOut",
+    "query_error",
     "Storable",
     "Integral",
     "SnowflakeId",
