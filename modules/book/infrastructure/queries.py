@@ -24,13 +24,14 @@ from sqlalchemy import (
 from modules.book.application.queries import AuthorName, BookFilter, BookView
 from modules.book.infrastructure.tables import book_authors, books
 from modules.book.infrastructure.title_search import (  # noqa: F401  (tests read the length)
-    TITLE_SUFFIX_LENGTH,
+    TITLE_PIECE_LENGTH,
     TITLE_WALK_BOOKS,
+    title_contains,
     title_page,
 )
 from modules.kernel.paging import Page, encode_cursor
 from modules.platform.db.read_database import ReadDatabase, Rows
-from modules.platform.db.sql import containing, contains_ignoring_case
+from modules.platform.db.sql import containing
 
 # Author's published view. Not one of Book's tables: it hangs on a MetaData of its own,
 # so nothing of Book's creates, migrates or writes it.
@@ -75,16 +76,16 @@ _BOOK_BY_ID = _with_authors(select(books).where(books.c.id == bindparam("id")))
 
 @cache
 def _page_statement(
-    *, after: bool, title: bool, author: bool, suffix_index: bool = False
+    *, after: bool, title: bool, author: bool, title_index: bool = False
 ) -> Select[Any]:
     """One statement per combination of filters, built once: values are bound parameters."""
     if title and not author:
-        return _with_authors(title_page(after=after, suffix_index=suffix_index))
+        return _with_authors(title_page(after=after, title_index=title_index))
     page = select(books).order_by(books.c.id).limit(bindparam("limit"))
     if after:
         page = page.where(books.c.id > bindparam("after_id"))
     if title:
-        page = page.where(contains_ignoring_case(books.c.title, "title_pattern"))
+        page = page.where(title_contains(books.c.title))
     if author:
         page = page.where(
             books.c.id.in_(
@@ -126,7 +127,7 @@ def _views(rows: Rows) -> list[BookView]:
 class SqlBookQueries:
     def __init__(self, database: ReadDatabase) -> None:
         self._database = database
-        self._suffix_index = database.dialect == "postgresql"  # migration 0009
+        self._title_index = database.dialect == "postgresql"  # migration 0012
 
     async def get(self, book_id: int) -> BookView | None:
         views = _views(await self._database.rows(_BOOK_BY_ID, {"id": book_id}))
@@ -140,7 +141,7 @@ class SqlBookQueries:
             after=after_id is not None,
             title=bool(title),
             author=book_filter.author_id is not None,
-            suffix_index=self._suffix_index and bool(title),
+            title_index=self._title_index and bool(title),
         )
         parameters = {
             "limit": limit + 1,  # one more than asked: is there a next page?
