@@ -11,7 +11,9 @@ title search on its own: the size of its index beside the books table's, each of
 SEARCHES run BENCH_SCALE_SEARCHES times one after the other through the service's read
 code (the statement the service prepares, on one connection), and the cost per book
 written of keeping the index (BENCH_SCALE_WRITES books inserted in one statement, with
-the index and without it, rolled back). The tables compare the sizes and go to
+the index and without it, rolled back). A search's time is also given as the CPU its
+PostgreSQL backend spent on it, which other load on the machine disturbs less than the
+clock. The tables compare the sizes and go to
 bench-results/scale.md. Other settings as for `make bench` (BENCH_SECONDS, ...).
 """
 
@@ -27,8 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+from sqlalchemy import func, select
 
-from bench.http_bench import ENDPOINTS, Bench, Config, Row, _log, _signals_raise
+from bench.http_bench import ENDPOINTS, Bench, Config, Row, _log, _signals_raise, cpu_seconds
 from modules.book.application.queries import BookFilter
 from modules.book.infrastructure.queries import SqlBookQueries
 from modules.platform.db.read_database import AsyncpgReadDatabase
@@ -69,6 +72,7 @@ class Search:
     p50_ms: float
     p99_ms: float
     max_ms: float
+    postgres_cpu_ms: float  # the backend's CPU per search: what other load disturbs least
 
 
 @dataclass
@@ -87,6 +91,8 @@ async def _searches(dsn: str, runs: int) -> list[Search]:
     connection = await asyncpg.connect(dsn)
     results = []
     try:
+        # The one connection's backend, a process of this machine's PostgreSQL.
+        (backend,) = await database.rows(select(func.pg_backend_pid().label("pid")), {})
         middle = await connection.fetchval(
             "SELECT title FROM books ORDER BY id OFFSET (SELECT count(*) / 2 FROM books) LIMIT 1"
         )
@@ -97,13 +103,18 @@ async def _searches(dsn: str, runs: int) -> list[Search]:
             )
             times = []
             for run in range(runs + 5):  # five to warm up, and to reach the generic plan
+                if run == 5:
+                    cpu_before = cpu_seconds(backend["pid"])
                 started = time.perf_counter()
                 await queries.list(BookFilter(title=text), after_id=None, limit=PAGE)
                 if run >= 5:
                     times.append((time.perf_counter() - started) * 1000)
+            cpu_ms = (cpu_seconds(backend["pid"]) - cpu_before) * 1000 / runs
             times.sort()
             p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
-            results.append(Search(label, text, matches, statistics.median(times), p99, times[-1]))
+            results.append(
+                Search(label, text, matches, statistics.median(times), p99, times[-1], cpu_ms)
+            )
     finally:
         await connection.close()
         await database.close()
@@ -234,21 +245,26 @@ def report(results: list[tuple[int, dict[str, int], list[Row], TitleFigures]]) -
         "## Title searches one at a time (the service's statement, one connection)",
         "",
         "| `title=` | "
-        + " | ".join(f"{s:,} books: matches, p50, p99, max ms" for s in sizes)
-        + " | p50 largest / smallest |",
-        "|---|" + "---|" * len(sizes) + "---|",
+        + " | ".join(f"{s:,} books: matches, p50, p99, max ms, PostgreSQL CPU ms" for s in sizes)
+        + " | p50 largest / smallest | CPU largest / smallest |",
+        "|---|" + "---|" * len(sizes) + "---|---|",
     ]
     for index, (label, text) in enumerate(SEARCHES):
         cells = []
         p50s = []
+        cpus = []
         for _, _, _, figures in results:
             search = figures.searches[index]
             p50s.append(search.p50_ms)
+            cpus.append(search.postgres_cpu_ms)
             cells.append(
-                f"{search.matches:,}, {search.p50_ms:.1f}, {search.p99_ms:.1f}, {search.max_ms:.1f}"
+                f"{search.matches:,}, {search.p50_ms:.1f}, {search.p99_ms:.1f}, "
+                f"{search.max_ms:.1f}, {search.postgres_cpu_ms:.2f}"
             )
         searched = label if text is None else f'"{text}" ({label})'
-        lines.append(f"| {searched} | " + " | ".join(cells) + f" | {_growth(p50s)} |")
+        lines.append(
+            f"| {searched} | " + " | ".join(cells) + f" | {_growth(p50s)} | {_growth(cpus)} |"
+        )
     return "\n".join(lines)
 
 
