@@ -89,6 +89,15 @@ TITLE_WORDS = _words(
     "year youth"
 )
 TITLE_JOINERS = ("of the", "and the", "in the", "of", "without", "beyond the", "under the")
+# One book in KOREAN_TITLE_EVERY has a Korean title, made of these words (sea, song, wind,
+# sky, star, moon, night, flower, love, time, memory, house, road, rain, tree, river,
+# mountain, island, boy, girl, mother, father, winter, summer, spring, autumn, city,
+# village, story): texts of one or two Hangul syllables that only a few titles hold.
+KOREAN_WORDS = _words(
+    "바다 노래 바람 하늘 별 달 밤 꽃 사랑 시간 기억 집 길 비 나무 강 산 섬 소년 소녀 "
+    "어머니 아버지 겨울 여름 봄 가을 도시 마을 이야기"
+)
+KOREAN_TITLE_EVERY = 1000
 AUTHORS_PER_BOOK = (1, 2, 3, 4, 5)
 AUTHORS_PER_BOOK_WEIGHTS = (20, 30, 30, 15, 5)  # 2.55 on average
 
@@ -105,6 +114,11 @@ def _title(rng: random.Random) -> str:
     if rng.random() < 0.6:
         title = f"{title} {rng.choice(TITLE_JOINERS)} {rng.choice(TITLE_WORDS).capitalize()}"
     return ("The " + title) if rng.random() < 0.4 else title
+
+
+def _korean_title(rng: random.Random) -> str:
+    first, second = rng.choice(KOREAN_WORDS), rng.choice(KOREAN_WORDS)
+    return rng.choice((f"{first}의 {second}", f"{first} {second}"))
 
 
 @dataclass
@@ -144,6 +158,7 @@ def generate(n_books: int, n_authors: int, *, seed: int = 42) -> Catalogue:
     catalogue = Catalogue()
     books_listed: dict[int, int] = dict.fromkeys(author_ids, 0)
     isbn_numbers = rng.sample(range(SEED_ISBN_LIMIT), n_books)
+    korean = random.Random(seed + 1)  # its own draws: the other titles stay as they were
     for book_id, isbn_number in zip(book_ids, isbn_numbers, strict=True):
         wanted = rng.choices(AUTHORS_PER_BOOK, AUTHORS_PER_BOOK_WEIGHTS)[0]
         authors: list[int] = []
@@ -154,10 +169,13 @@ def generate(n_books: int, n_authors: int, *, seed: int = 42) -> Catalogue:
         # One book in ten had its last author added later (version 2, that event's version).
         added_later = len(authors) > 1 and rng.random() < 0.1
         version = 2 if added_later else 1
+        title = _title(rng)
+        if korean.randrange(KOREAN_TITLE_EVERY) == 0:
+            title = _korean_title(korean)
         catalogue.books.append(
             (
                 book_id,
-                _title(rng),
+                title,
                 isbn13(isbn_number),
                 rng.randint(48, 1200),
                 rng.randrange(5_000, 60_000, 100),
@@ -197,29 +215,16 @@ async def load(dsn: str, catalogue: Catalogue) -> None:
     connection = await asyncpg.connect(dsn)
     try:
         async with connection.transaction():
-            # The trigram (GIN) indexes are updated in place on every insert (migration
-            # 0008): right for a service, slow for a million rows at once. Built again
-            # from their own definitions after the load, they cost seconds, not minutes.
+            # The GIN indexes (trigrams, and the titles' pieces of migration 0012) are
+            # updated in place on every insert: right for a service, slow for a million
+            # rows at once. Built again from their own definitions after the load, they
+            # cost a minute or two, not tens of minutes.
             gin_indexes = await connection.fetch(
                 "SELECT indexname, indexdef FROM pg_indexes"
                 " WHERE schemaname = current_schema() AND indexdef LIKE '% USING gin %'"
             )
             for index in gin_indexes:
                 await connection.execute(f'DROP INDEX "{index["indexname"]}"')
-            # Likewise the titles' suffixes (migration 0009): its trigger would add some
-            # twenty rows to a B-tree for every book copied. The trigger is held back
-            # during the copy, and the table made again from all the titles afterwards,
-            # its key built once over them.
-            suffix_key = await connection.fetchrow(
-                "SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint"
-                " WHERE conrelid = to_regclass('book_title_suffixes') AND contype = 'p'"
-            )
-            if suffix_key:
-                await connection.execute("ALTER TABLE books DISABLE TRIGGER USER")
-                await connection.execute("TRUNCATE book_title_suffixes")
-                await connection.execute(
-                    f'ALTER TABLE book_title_suffixes DROP CONSTRAINT "{suffix_key["conname"]}"'
-                )
             await connection.copy_records_to_table(
                 "authors",
                 records=catalogue.authors,
@@ -250,16 +255,6 @@ async def load(dsn: str, catalogue: Catalogue) -> None:
             )
             for index in gin_indexes:
                 await connection.execute(index["indexdef"])
-            if suffix_key:
-                await connection.execute(
-                    "INSERT INTO book_title_suffixes (suffix, book_id)"
-                    " SELECT suffix, books.id FROM books, title_suffixes(books.title) AS suffix"
-                )
-                await connection.execute(
-                    f'ALTER TABLE book_title_suffixes ADD CONSTRAINT "{suffix_key["conname"]}"'
-                    f" {suffix_key['definition']}"
-                )
-                await connection.execute("ALTER TABLE books ENABLE TRIGGER USER")
         await connection.execute("VACUUM ANALYZE")
     finally:
         await connection.close()

@@ -6,27 +6,177 @@ For each catalogue size in BENCH_SCALE_BOOKS (default 10,000 and 1,000,000 books
 author per five books), the HTTP benchmark's own machinery (bench/http_bench.py) creates a
 scratch database, loads it through COPY, starts the service with one worker and drives the
 read endpoints with wrk: a book by id, title searches (a common word, a rare phrase), an
-author's books and deep cursor paging. The table compares each endpoint's latency and
-throughput across the sizes and goes to bench-results/scale.md. Other settings as for
-`make bench` (BENCH_SECONDS, ...).
+author's books and deep cursor paging. Then, with the service stopped, it measures the
+title search on its own: the size of its index beside the books table's, each of
+SEARCHES run BENCH_SCALE_SEARCHES times one after the other through the service's read
+code (the statement the service prepares, on one connection), and the cost per book
+written of keeping the index (BENCH_SCALE_WRITES books inserted in one statement, with
+the index and without it, rolled back). A search's time is also given as the CPU its
+PostgreSQL backend spent on it, which other load on the machine disturbs less than the
+clock. The tables compare the sizes and go to
+bench-results/scale.md. Other settings as for `make bench` (BENCH_SECONDS, ...).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
+import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from bench.http_bench import ENDPOINTS, Bench, Config, Row, _log, _signals_raise, http_get
+import asyncpg
+from sqlalchemy import func, select
+
+from bench.http_bench import (
+    ENDPOINTS,
+    Bench,
+    Config,
+    Row,
+    _log,
+    _signals_raise,
+    cpu_seconds,
+    http_get,
+)
 from bench.prolific import Result, wrk
+from modules.book.application.queries import BookFilter
+from modules.book.infrastructure.queries import SqlBookQueries
+from modules.platform.db.read_database import AsyncpgReadDatabase
 
 READS = ("get_book", "list_by_title", "list_by_phrase", "list_by_author", "page_deep")
+TITLE_INDEX = "ix_books_title_pieces"  # migration 0012
+PAGE = 20
+
+# What people type, and what is hard for an index: (what it is, the text). None is the
+# title of the book in the middle of the catalogue.
+SEARCHES: tuple[tuple[str, str | None], ...] = (
+    ("a common word", "father"),
+    ("a rare phrase", "sea of the fox"),
+    ("a phrase of common parts", "of the sea"),
+    ("too rare for the walk, many matches", "the fox"),
+    ("three characters across words", "a b"),
+    ("common pieces, in no title", "the the"),
+    ("in no title", "zanzibar"),
+    ("two letters in no title", "zq"),
+    ("two Hangul syllables", "바다"),
+    ("one Hangul syllable", "섬"),
+    ("the whole title of the middle book", None),  # each catalogue's own
+)
+
+# A sample of the catalogue's own titles, as new books (ids and ISBNs no book has).
+INSERT_BOOKS = """
+INSERT INTO books (id, title, isbn, pages, price, publication_year, version)
+SELECT 9000000000000000000 - n, title, '979' || lpad(n::text, 10, '0'), 100, 1000, 2000, 1
+FROM (SELECT title, row_number() OVER () AS n FROM books LIMIT $1) AS sample
+"""
 
 
-def measure(books: int) -> tuple[dict[str, int], list[Row]]:
+@dataclass
+class Search:
+    label: str
+    text: str
+    matches: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    postgres_cpu_ms: float  # the backend's CPU per search: what other load disturbs least
+
+
+@dataclass
+class TitleFigures:
+    books_bytes: int  # the table alone
+    books_total_bytes: int  # with all its indexes (the title index among them)
+    index_bytes: int
+    searches: list[Search]
+    write_ms_with_index: float  # per book
+    write_ms_without_index: float
+
+
+async def _searches(dsn: str, runs: int) -> list[Search]:
+    database = AsyncpgReadDatabase(dsn, pool_size=1)
+    queries = SqlBookQueries(database)
+    connection = await asyncpg.connect(dsn)
+    results = []
+    try:
+        # The one connection's backend, a process of this machine's PostgreSQL.
+        (backend,) = await database.rows(select(func.pg_backend_pid().label("pid")), {})
+        middle = await connection.fetchval(
+            "SELECT title FROM books ORDER BY id OFFSET (SELECT count(*) / 2 FROM books) LIMIT 1"
+        )
+        for label, wanted in SEARCHES:
+            text = middle if wanted is None else wanted
+            matches = await connection.fetchval(
+                "SELECT count(*) FROM books WHERE strpos(lower(title), lower($1)) > 0", text
+            )
+            times = []
+            for run in range(runs + 5):  # five to warm up, and to reach the generic plan
+                if run == 5:
+                    cpu_before = cpu_seconds(backend["pid"])
+                started = time.perf_counter()
+                await queries.list(BookFilter(title=text), after_id=None, limit=PAGE)
+                if run >= 5:
+                    times.append((time.perf_counter() - started) * 1000)
+            cpu_ms = (cpu_seconds(backend["pid"]) - cpu_before) * 1000 / runs
+            times.sort()
+            p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
+            results.append(
+                Search(label, text, matches, statistics.median(times), p99, times[-1], cpu_ms)
+            )
+    finally:
+        await connection.close()
+        await database.close()
+    return results
+
+
+async def _write_ms_per_book(dsn: str, books: int, *, with_index: bool) -> float:
+    """The median of three inserts of `books` books in one statement, each rolled back."""
+    connection = await asyncpg.connect(dsn)
+    times = []
+    try:
+        for _ in range(3):
+            transaction = connection.transaction()
+            await transaction.start()
+            try:
+                if not with_index:
+                    await connection.execute(f"DROP INDEX {TITLE_INDEX}")  # back at the rollback
+                started = time.perf_counter()
+                await connection.execute(INSERT_BOOKS, books)
+                times.append(time.perf_counter() - started)
+            finally:
+                await transaction.rollback()
+    finally:
+        await connection.close()
+    return statistics.median(times) * 1000 / books
+
+
+async def title_figures(dsn: str) -> TitleFigures:
+    connection = await asyncpg.connect(dsn)
+    try:
+        sizes = await connection.fetchrow(
+            "SELECT pg_relation_size('books') AS books,"
+            " pg_total_relation_size('books') AS books_total,"
+            f" pg_relation_size('{TITLE_INDEX}') AS title_index"
+        )
+    finally:
+        await connection.close()
+    runs = int(os.environ.get("BENCH_SCALE_SEARCHES", "100"))
+    writes = int(os.environ.get("BENCH_SCALE_WRITES", "10000"))
+    searches = await _searches(dsn, runs)
+    return TitleFigures(
+        books_bytes=sizes["books"],
+        books_total_bytes=sizes["books_total"],
+        index_bytes=sizes["title_index"],
+        searches=searches,
+        write_ms_with_index=await _write_ms_per_book(dsn, writes, with_index=True),
+        write_ms_without_index=await _write_ms_per_book(dsn, writes, with_index=False),
+    )
+
+
+def measure(books: int) -> tuple[dict[str, int], list[Row], TitleFigures]:
     config = Config()
     config.books = books
     config.authors = max(1, books // 5)
@@ -40,15 +190,25 @@ def measure(books: int) -> tuple[dict[str, int], list[Row]]:
         bench.load()
         bench.run_service(1)
         SORTED_RESULTS[books] = measure_sorted_pages(bench)  # the block below
+        _log(f"{books:,} books: the title search on its own")
+        figures = asyncio.run(title_figures(bench.dsn))
     finally:
         bench.children.stop_all()
         bench.drop_database()
         shutil.rmtree(bench.work_dir, ignore_errors=True)
-    return bench.catalogue_counts, bench.rows
+    return bench.catalogue_counts, bench.rows, figures
 
 
-def report(results: list[tuple[int, dict[str, int], list[Row]]]) -> str:
-    sizes = [books for books, _, _ in results]
+def _mib(size: int) -> str:
+    return f"{size / 2**20:,.1f} MiB"
+
+
+def _growth(values: list[float]) -> str:
+    return f"{values[-1] / values[0]:.2f}×" if len(values) > 1 and values[0] else "–"
+
+
+def report(results: list[tuple[int, dict[str, int], list[Row], TitleFigures]]) -> str:
+    sizes = [books for books, _, _, _ in results]
     lines = [
         "# Scale benchmark: read latency as the catalogue grows",
         "",
@@ -57,7 +217,7 @@ def report(results: list[tuple[int, dict[str, int], list[Row]]]) -> str:
         *(
             f"- {books:,} books: {counts.get('authors', 0):,} authors, "
             f"{counts.get('book_authors', 0):,} book-author links"
-            for books, counts, _ in results
+            for books, counts, _, _ in results
         ),
         "",
         "| endpoint | "
@@ -68,16 +228,56 @@ def report(results: list[tuple[int, dict[str, int], list[Row]]]) -> str:
     for endpoint in (e for e in ENDPOINTS if e.scenario in READS):
         cells = []
         p50s = []
-        for _, _, rows in results:
+        for _, _, rows, _ in results:
             row = next((r for r in rows if r.endpoint.scenario == endpoint.scenario), None)
             if row is None:
                 cells.append("–")
                 continue
             p50s.append(row.result.p50_ms)
             cells.append(f"{row.result.rps:,.0f}, {row.result.p50_ms:.1f}, {row.result.p99_ms:.1f}")
-        growth = f"{p50s[-1] / p50s[0]:.2f}×" if len(p50s) > 1 and p50s[0] else "–"
-        lines.append(f"| {endpoint.label} | " + " | ".join(cells) + f" | {growth} |")
+        lines.append(f"| {endpoint.label} | " + " | ".join(cells) + f" | {_growth(p50s)} |")
     lines.extend(sorted_page_rows(sizes))  # the block below
+
+    lines += [
+        "",
+        "## The title search's index",
+        "",
+        "| books | books table | books with all its indexes | title index "
+        "| index / table | ms per book written, with the index | without | difference |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for books, _, _, figures in results:
+        lines.append(
+            f"| {books:,} | {_mib(figures.books_bytes)} | {_mib(figures.books_total_bytes)} "
+            f"| {_mib(figures.index_bytes)} | {figures.index_bytes / figures.books_bytes:.2f} "
+            f"| {figures.write_ms_with_index:.3f} | {figures.write_ms_without_index:.3f} "
+            f"| {figures.write_ms_with_index - figures.write_ms_without_index:.3f} |"
+        )
+    lines += [
+        "",
+        "## Title searches one at a time (the service's statement, one connection)",
+        "",
+        "| `title=` | "
+        + " | ".join(f"{s:,} books: matches, p50, p99, max ms, PostgreSQL CPU ms" for s in sizes)
+        + " | p50 largest / smallest | CPU largest / smallest |",
+        "|---|" + "---|" * len(sizes) + "---|---|",
+    ]
+    for index, (label, text) in enumerate(SEARCHES):
+        cells = []
+        p50s = []
+        cpus = []
+        for _, _, _, figures in results:
+            search = figures.searches[index]
+            p50s.append(search.p50_ms)
+            cpus.append(search.postgres_cpu_ms)
+            cells.append(
+                f"{search.matches:,}, {search.p50_ms:.1f}, {search.p99_ms:.1f}, "
+                f"{search.max_ms:.1f}, {search.postgres_cpu_ms:.2f}"
+            )
+        searched = label if text is None else f'"{text}" ({label})'
+        lines.append(
+            f"| {searched} | " + " | ".join(cells) + f" | {_growth(p50s)} | {_growth(cpus)} |"
+        )
     return "\n".join(lines)
 
 
@@ -151,8 +351,8 @@ def main() -> int:
     results = []
     with _signals_raise():
         for books in sizes:
-            counts, rows = measure(books)
-            results.append((books, counts, rows))
+            counts, rows, figures = measure(books)
+            results.append((books, counts, rows, figures))
     text = report(results)
     print()
     print(text)

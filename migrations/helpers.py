@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
 
 from alembic import op
 
@@ -30,3 +33,14 @@ def views_set_aside(*tables: str) -> Iterator[None]:
     yield
     for _, sql in reading:
         op.execute(sql)
+
+
+def revision(number: str) -> ModuleType:
+    """Another revision's module, for a downgrade that builds again what that revision
+    built (its `upgrade()`), rather than a copy of its SQL."""
+    (path,) = Path(__file__).parent.joinpath("versions").glob(f"*_{number}_*.py")
+    spec = importlib.util.spec_from_file_location(f"migrations.versions.revision_{number}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -50,5 +50,4 @@ CONTEXT = BoundedContext(
     publishes=(AuthorAddedToBook, AuthorRemovedFromBook, BookDeleted),
     outbox=book_outbox,
     subscribes=(Subscription(AuthorDeleted, "when_author_deleted"),),
-    migration_only_tables=("book_title_suffixes",),  # the title search's, kept by a trigger
 )

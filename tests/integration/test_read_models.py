@@ -128,8 +128,10 @@ async def test_title_search_pages_are_the_same_whether_the_walk_or_the_index_fin
     queries = container.book_queries()
     # Phrases too, with single and double spaces, and a text no title holds but that
     # would be in "Common Mid" without its space. "rare" is twice in its titles: the index
-    # has two suffixes of one title for it, and the page must still count books.
-    for word in ("common", "mid", "RARE", "none", "common mid", "commonmid", "n m", "mid  rare"):
+    # has two pieces of one title for it, and the page must still count books. Texts of
+    # one and two characters, and longer than a piece of the index.
+    words = ("common", "mid", "RARE", "none", "common mid", "commonmid", "n m", "mid  rare")
+    for word in (*words, "d", "id", "e r", "common mid  rare", "on mid  rare rare"):
         expected = [
             i for i, title in zip(ids, titles, strict=True) if word.lower() in title.lower()
         ]
@@ -175,32 +177,33 @@ def _explain_each_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return plans
 
 
-# The suffix index read as a range whose bounds come from the statement's parameter: the
-# generic plan, and the index used as an index (not read whole with a filter).
-_SUFFIX_RANGE_OF_A_PARAMETER = re.compile(
-    r"on pk_book_title_suffixes.*\n.*Index Cond: \(\(suffix >= \"left\"\(lower\(\(\$\d+\)"
+# The title index (migration 0014) searched with the text's pieces made from the
+# statement's parameter: the generic plan uses the index, as an index.
+_TITLE_INDEX_OF_A_PARAMETER = re.compile(
+    r"Bitmap Index Scan on ix_books_title_pieces.*\n"
+    r".*Index Cond: \(book_title_pieces\(lower\(\(title\)::text\)\) @@ "
+    r"book_title_pieces_query\(lower\(\(\$\d+\)::text\)\)\)"
 )
 
 
-async def test_the_suffix_index_answers_a_title_search_in_the_plan_the_service_ends_with(
-    container: Container, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("text", ["sea of the fox", "ox", "바다"])
+async def test_the_title_index_answers_a_title_search_in_the_plan_the_service_ends_with(
+    container: Container, monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
-    """The suffix index (migration 0009) is only worth having if PostgreSQL reads it, and
-    it must read it in the generic plan too: a range built from a parameter must still be
-    a range of the index."""
+    """The title index (migration 0014) is only worth having if PostgreSQL reads it, and
+    it must read it in the generic plan too, for a text longer than a piece, shorter than
+    one, or not Latin at all."""
     if not container.settings().database_url.startswith("postgresql"):
-        pytest.skip("the suffix index is PostgreSQL's; SQLite scans")
+        pytest.skip("the title index is PostgreSQL's; SQLite scans")
     monkeypatch.setattr(book_read_side, "TITLE_WALK_BOOKS", 1)  # the walk finds nothing
-    await create_book(container, "The Sea of the Fox")
     await create_book(container, "Another Book")
+    wanted = await create_book(container, "The Sea of the Fox, 바다")
     plans = _explain_each_read(monkeypatch)
-    page = await container.book_queries().list(
-        BookFilter(title="sea of the fox"), after_id=None, limit=20
-    )
-    assert [book.title for book in page.items] == ["The Sea of the Fox"]
+    page = await container.book_queries().list(BookFilter(title=text), after_id=None, limit=20)
+    assert [book.id for book in page.items] == [wanted]
     assert len(plans) == 1
-    assert _SUFFIX_RANGE_OF_A_PARAMETER.search(plans[0]), plans[0]
-    assert "(never executed)" not in plans[0].split("pk_book_title_suffixes")[1].split("\n")[0]
+    assert _TITLE_INDEX_OF_A_PARAMETER.search(plans[0]), plans[0]
+    assert "(never executed)" not in plans[0].split("ix_books_title_pieces")[1].split("\n")[0]
 
 
 async def test_a_walk_that_reaches_the_last_book_answers_without_the_index(
@@ -208,10 +211,9 @@ async def test_a_walk_that_reaches_the_last_book_answers_without_the_index(
 ) -> None:
     """Near the end of the catalogue the walk has fewer books to read than it may, and may
     find less than a page even of a common word; it has then seen every book after the
-    cursor, and the index, which would read every suffix starting with the text, is not
-    read at all."""
+    cursor, and the index, which would find every title holding the text, is not read."""
     if not container.settings().database_url.startswith("postgresql"):
-        pytest.skip("the suffix index is PostgreSQL's; SQLite scans")
+        pytest.skip("the title index is PostgreSQL's; SQLite scans")
     monkeypatch.setattr(book_read_side, "TITLE_WALK_BOOKS", 5)
     ids = [await create_book(container, f"The Book {n}") for n in range(7)]
     plans = _explain_each_read(monkeypatch)
@@ -224,58 +226,69 @@ async def test_a_walk_that_reaches_the_last_book_answers_without_the_index(
     # A page of 3 asks for 4 (is there a next one?). A walk of 5 from ids[0] finds 4: a
     # page, no index. From ids[3] it reads the three books left and finds less than a page.
     for plan in plans:
-        index_line = plan.split("pk_book_title_suffixes")[1].split("\n")[0]
+        index_line = plan.split("ix_books_title_pieces")[1].split("\n")[0]
         assert "(never executed)" in index_line, plan
 
 
-async def _suffixes_kept(container: Container) -> set[tuple[str, int]]:
-    async with container.engine().connect() as connection:
-        rows = await connection.execute(text("SELECT suffix, book_id FROM book_title_suffixes"))
-        return {(suffix, book_id) for suffix, book_id in rows}
+@pytest.mark.parametrize("walk", [1, 1000])
+async def test_short_and_non_latin_texts_are_found_by_the_walk_and_by_the_index(
+    container: Container, monkeypatch: pytest.MonkeyPatch, walk: int
+) -> None:
+    """One and two characters (a Korean word is often two syllables), Hangul, Greek and a
+    rare pair of Latin letters: found alike whether the walk or the index finds them."""
+    monkeypatch.setattr(book_read_side, "TITLE_WALK_BOOKS", walk)
+    titles = ["바다의 노래", "한국 현대 소설", "The Old Man and the Sea", "Jazz Quartet", "ΟΔΟΣ"]
+    ids = dict(zip(titles, [await create_book(container, title) for title in titles], strict=True))
+    queries = container.book_queries()
+
+    async def found(text: str) -> list[int]:
+        page = await queries.list(BookFilter(title=text), after_id=None, limit=10)
+        return [book.id for book in page.items]
+
+    assert await found("바") == [ids["바다의 노래"]]
+    assert await found("바다") == [ids["바다의 노래"]]
+    assert await found("다의 노") == [ids["바다의 노래"]]
+    assert await found("한국") == [ids["한국 현대 소설"]]
+    assert await found("국 현대 소설") == [ids["한국 현대 소설"]]
+    assert await found("소설가") == []
+    assert await found("ZZ") == [ids["Jazz Quartet"]]
+    assert await found("q") == [ids["Jazz Quartet"]]
+    assert await found("zq") == []
+    assert await found("οδ") == [ids["ΟΔΟΣ"]]
+    assert await found("a") == [ids[t] for t in titles if "a" in t.lower()]
 
 
-def _suffixes_of(title: str, book_id: int) -> set[tuple[str, int]]:
-    lowered = title.lower()  # the same as PostgreSQL's lower() for these titles
-    return {
-        (lowered[start:][: book_read_side.TITLE_SUFFIX_LENGTH], book_id)
-        for start in range(len(lowered))
-    }
+@pytest.mark.parametrize("walk", [1, 1000])
+async def test_a_text_is_taken_literally_whatever_its_characters(
+    container: Container, monkeypatch: pytest.MonkeyPatch, walk: int
+) -> None:
+    """The index is searched with the text's pieces written as tsquery lexemes: quotes,
+    backslashes and tsquery's own operators in a text are characters like any other. A
+    long text whose pieces are all in a title, but not one after the other, is not found:
+    the pieces only narrow the search, the whole text decides."""
+    monkeypatch.setattr(book_read_side, "TITLE_WALK_BOOKS", walk)
+    titles = [
+        "Rock 'n' Roll",
+        "C:\\Temp\\Notes",
+        "Salt & Pepper | !Spice:* (x)",
+        "abcdefgh and ijklmnop",
+    ]
+    ids = dict(zip(titles, [await create_book(container, title) for title in titles], strict=True))
+    queries = container.book_queries()
 
+    async def found(text: str) -> list[int]:
+        page = await queries.list(BookFilter(title=text), after_id=None, limit=10)
+        return [book.id for book in page.items]
 
-async def test_the_suffix_index_follows_every_write_of_a_title(container: Container) -> None:
-    """Migration 0009's triggers keep exactly the suffixes of the titles there are: of a
-    new book, of a renamed book's new title (the old ones go), none of a deleted book's;
-    other changes leave them alone. Written through the units of work, as the service
-    writes; then a changed id and TRUNCATE, as a hand at the database might. The suffixes
-    are cut to TITLE_SUFFIX_LENGTH, the length the read side assumes."""
-    if not container.settings().database_url.startswith("postgresql"):
-        pytest.skip("the suffix index is PostgreSQL's")
-    long_title = "The Remarkably Long Title of a Book That Goes On"
-    kept = await create_book(container, long_title)
-    renamed = await create_book(container, "Old Name")
-    deleted = await create_book(container, "Gone Soon")
-    assert await _suffixes_kept(container) == (
-        _suffixes_of(long_title, kept)
-        | _suffixes_of("Old Name", renamed)
-        | _suffixes_of("Gone Soon", deleted)
-    )
-    await container.update_book()(UpdateBookCommand(book_id=renamed, title="New Name"))
-    await container.update_book()(UpdateBookCommand(book_id=kept, pages=321))
-    await container.delete_book()(deleted)
-    assert await _suffixes_kept(container) == (
-        _suffixes_of(long_title, kept) | _suffixes_of("New Name", renamed)
-    )
-    # Writes no code of ours makes, but a hand at the database might.
-    async with container.engine().begin() as connection:
-        await connection.execute(
-            text("UPDATE books SET id = :new WHERE id = :old"), {"new": renamed + 1, "old": renamed}
-        )
-    assert await _suffixes_kept(container) == (
-        _suffixes_of(long_title, kept) | _suffixes_of("New Name", renamed + 1)
-    )
-    async with container.engine().begin() as connection:
-        await connection.execute(text("TRUNCATE books CASCADE"))
-    assert await _suffixes_kept(container) == set()
+    for title in titles:
+        assert await found(title) == [ids[title]], title
+    assert await found("'n'") == [ids["Rock 'n' Roll"]]
+    assert await found("\\") == [ids["C:\\Temp\\Notes"]]
+    assert await found("p\\notes") == [ids["C:\\Temp\\Notes"]]
+    assert await found("& pepper | !spice:*") == [ids["Salt & Pepper | !Spice:* (x)"]]
+    assert await found(":*") == [ids["Salt & Pepper | !Spice:* (x)"]]
+    assert await found("abcdefghijklmnop") == []
+    assert await found("h and i") == [ids["abcdefgh and ijklmnop"]]
 
 
 async def test_a_renamed_book_is_found_by_its_new_title_and_a_deleted_one_not_at_all(
@@ -303,11 +316,11 @@ async def test_a_title_is_found_as_it_is_written_whatever_its_letters_and_length
 ) -> None:
     """The text is lowered by the database, as the titles are: Python's lower() makes two
     characters of "İ" and a final "ς" of "Σ", and such a title was not found by its own
-    text. A text longer than the index's suffixes is looked up by its beginning and then
+    text. A text longer than the index's pieces is looked up by its pieces and then
     checked whole; one of spaces only is a text like any other."""
     monkeypatch.setattr(book_read_side, "TITLE_WALK_BOOKS", walk)
-    beginning = "A Title Long Enough To Outgrow The Suffixes"
-    assert len(beginning) > book_read_side.TITLE_SUFFIX_LENGTH
+    beginning = "A Title Long Enough To Outgrow The Pieces"
+    assert len(beginning) > book_read_side.TITLE_PIECE_LENGTH
     titles = [
         "İSTANBUL ΟΔΟΣ",
         f"{beginning}, Part One",

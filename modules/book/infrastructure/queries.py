@@ -29,8 +29,9 @@ from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from modules.book.application.queries import AuthorName, BookFilter, BookOrder, BookView
 from modules.book.infrastructure.tables import book_authors, books
 from modules.book.infrastructure.title_search import (  # noqa: F401  (tests read the length)
-    TITLE_SUFFIX_LENGTH,
+    TITLE_PIECE_LENGTH,
     TITLE_WALK_BOOKS,
+    title_contains,
     title_page,
 )
 from modules.kernel.paging import Key, Page, encode_cursor, encode_position
@@ -129,7 +130,7 @@ def _page_statement(
     isbn: bool = False,
     year_min: bool = False,
     year_max: bool = False,
-    suffix_index: bool = False,
+    title_index: bool = False,
     order: BookOrder = BookOrder.ID,
     postgresql: bool = False,
 ) -> Select[Any]:
@@ -137,7 +138,7 @@ def _page_statement(
     parameters."""
     years = year_min or year_max
     if order is BookOrder.ID and title and not (author or isbn or years):
-        return _with_authors(title_page(after=after, suffix_index=suffix_index))
+        return _with_authors(title_page(after=after, title_index=title_index))
     if order is not BookOrder.ID:
         return _with_authors(
             _ordered_page(
@@ -159,7 +160,7 @@ def _page_statement(
     if isbn:
         page = page.where(books.c.isbn == bindparam("isbn"))  # its unique index answers
     if title:
-        page = page.where(contains_ignoring_case(books.c.title, "title_pattern"))
+        page = page.where(title_contains(books.c.title))
     if author:
         # The author's links in book order (ix_book_authors_author_id_book_id), from the
         # cursor on: a page reads as many as it shows, however many books the author has.
@@ -239,7 +240,7 @@ def _views(rows: Rows) -> list[BookView]:
 class SqlBookQueries:
     def __init__(self, database: ReadDatabase) -> None:
         self._database = database
-        self._suffix_index = database.dialect == "postgresql"  # migration 0009
+        self._title_index = database.dialect == "postgresql"  # migration 0014
 
     async def get(self, book_id: int) -> BookView | None:
         views = _views(await self._database.rows(_BOOK_BY_ID, {"id": book_id}))
@@ -263,7 +264,7 @@ class SqlBookQueries:
             isbn=book_filter.isbn is not None,
             year_min=year_min is not None,
             year_max=year_max is not None,
-            suffix_index=self._suffix_index and bool(title),
+            title_index=self._title_index and bool(title),
             order=order,
             postgresql=self._database.dialect == "postgresql",
         )
