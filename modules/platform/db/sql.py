@@ -18,7 +18,7 @@ def contains_ignoring_case(
 ) -> ColumnElement[bool]:
     """`lower(column) LIKE lower(:pattern)`, the pattern made by `containing`. On
     PostgreSQL the trigram indexes on lower(first_name) and lower(last_name) answer it
-    (migration 0005); a title search asks its suffix index first (migration 0009).
+    (migration 0005); a title search asks its index of title pieces first (migration 0014).
 
     Both sides are lowered by the database: Python's str.lower() is not PostgreSQL's
     lower() ("İ" becomes two characters, a final "Σ" becomes "ς"), and a title searched
