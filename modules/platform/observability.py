@@ -164,28 +164,13 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5
 NOT_MONITORED = frozenset({"/metrics", "/health/live", "/health/ready"})
 
 
-class RequestMetrics:
-    """Counts and times requests per route template, method and status (pure ASGI).
+class AnsweredRequests:
+    """A pure ASGI middleware that sees each HTTP request once the app has answered it:
+    `answered` gets the scope (with the route the router matched), the status (500 if an
+    exception escaped the app) and the seconds it took."""
 
-    The route is the one the router matched, read from the scope once the app has
-    answered (`scope["route"]`); a path no route matched counts as handler "none", so a
-    scan of random URLs cannot grow the label set."""
-
-    def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.requests = Counter(
-            "http_requests_total",
-            "Requests answered, by route template, method and status",
-            ("handler", "method", "status"),
-            registry=registry,
-        )
-        self.latency = Histogram(
-            "http_request_duration_seconds",
-            "Time to answer, by route template and method",
-            ("handler", "method"),
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
-        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -203,12 +188,41 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, send_and_note_status)
         finally:
-            route = scope.get("route")
-            handler = getattr(route, "path", None) or "none"
-            if handler not in NOT_MONITORED:
-                method = scope["method"]
-                self.requests.labels(handler, method, str(status)).inc()
-                self.latency.labels(handler, method).observe(time.perf_counter() - started)
+            self.answered(scope, status, time.perf_counter() - started)
+
+    def answered(self, scope: Scope, status: int, seconds: float) -> None:
+        raise NotImplementedError
+
+
+class RequestMetrics(AnsweredRequests):
+    """Counts and times requests per route template, method and status (pure ASGI).
+
+    The route is the one the router matched, read from the scope once the app has
+    answered (`scope["route"]`); a path no route matched counts as handler "none", so a
+    scan of random URLs cannot grow the label set."""
+
+    def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
+        super().__init__(app)
+        self.requests = Counter(
+            "http_requests_total",
+            "Requests answered, by route template, method and status",
+            ("handler", "method", "status"),
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "Time to answer, by route template and method",
+            ("handler", "method"),
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+
+    def answered(self, scope: Scope, status: int, seconds: float) -> None:
+        handler = getattr(scope.get("route"), "path", None) or "none"
+        if handler not in NOT_MONITORED:
+            method = scope["method"]
+            self.requests.labels(handler, method, str(status)).inc()
+            self.latency.labels(handler, method).observe(seconds)
 
 
 def access_line_renderer(settings: Settings) -> Callable[[EventDict], bytes]:
@@ -228,7 +242,7 @@ def _console_access_line(entry: EventDict) -> bytes:
 _HEAD = frozenset({"timestamp", "level", "event", "logger"})
 
 
-class AccessLog:
+class AccessLog(AnsweredRequests):
     """One log line per request, once the app has answered (pure ASGI).
 
     Fields: request_id, method, path, query, route (the template the router matched, read
@@ -238,45 +252,30 @@ class AccessLog:
     LogRecord, which cost more than the line itself (docs/performance.md)."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
-        self.app = app
+        super().__init__(app)
         self.render = access_line_renderer(settings)
         self.stamp = structlog.processors.TimeStamper(fmt="iso", utc=True)
         # Under sys.stdout, where the other lines go too: each is written whole, and flushed.
         self.stdout = sys.stdout.buffer
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500  # unless the app answers: an exception escaping it becomes a 500
-
-        async def send_and_note_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note_status)
-        finally:
-            client = scope.get("client")
-            entry = {
-                "event": "request",
-                "request_id": correlation_id.get(),
-                "method": scope["method"],
-                "path": scope["path"],
-                "query": scope["query_string"].decode("latin-1"),
-                "route": getattr(scope.get("route"), "path", None),
-                "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "client": f"{client[0]}:{client[1]}" if client else None,
-                "http_version": scope["http_version"],
-                "level": "info",
-                "logger": "access",
-            }
-            self.stdout.write(self.render(self.stamp(None, "info", entry)))
-            self.stdout.flush()
+    def answered(self, scope: Scope, status: int, seconds: float) -> None:
+        client = scope.get("client")
+        entry = {
+            "event": "request",
+            "request_id": correlation_id.get(),
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": scope["query_string"].decode("latin-1"),
+            "route": getattr(scope.get("route"), "path", None),
+            "status": status,
+            "duration_ms": round(seconds * 1000, 2),
+            "client": f"{client[0]}:{client[1]}" if client else None,
+            "http_version": scope["http_version"],
+            "level": "info",
+            "logger": "access",
+        }
+        self.stdout.write(self.render(self.stamp(None, "info", entry)))
+        self.stdout.flush()
 
 
 def install_observability(
