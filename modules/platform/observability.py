@@ -4,9 +4,9 @@
   development (LOG_FORMAT overrides either), with the request id of the request being
   served. Uvicorn's, SQLAlchemy's and the app's own stdlib loggers all go through the
   same formatter.
-* Access log: one line per request, written by `AccessLog`, a middleware of our own, in
+* Access log: one line per request, written by `AccessLog` (answered_requests.py), in
   the same shape (ACCESS_LOG=false leaves it out). Uvicorn's access log stays off: it had
-  no route and no duration, and cost a fifth of a read (docs/adr/0020).
+  no route and no duration, and cost a fifth of a read (docs/adr/0022).
 * Request ids: `X-Request-ID` is accepted (a UUID) or made, and returned on the response.
 * Metrics: Prometheus at /metrics - request counts and latency per route template, plus
   outbox lag, pending and dead events, and connection-pool use. With WORKERS>1 the
@@ -25,11 +25,8 @@ import asyncio
 import logging
 import os
 import sys
-import time
-from collections.abc import Callable
 from typing import Any
 
-import orjson
 import structlog
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from fastapi import FastAPI, Response
@@ -44,9 +41,9 @@ from prometheus_client import (
     multiprocess,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from structlog.typing import EventDict
+from starlette.types import ASGIApp, Scope
 
+from modules.platform.answered_requests import AccessLog, AnsweredRequests
 from modules.platform.events.outbox_admin import OutboxStats
 from modules.platform.events.relay import OutboxRelay
 from modules.platform.settings import Settings
@@ -164,36 +161,6 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5
 NOT_MONITORED = frozenset({"/metrics", "/health/live", "/health/ready"})
 
 
-class AnsweredRequests:
-    """A pure ASGI middleware that sees each HTTP request once the app has answered it:
-    `answered` gets the scope (with the route the router matched), the status (500 if an
-    exception escaped the app) and the seconds it took."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500  # unless the app answers: an exception escaping it becomes a 500
-
-        async def send_and_note_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note_status)
-        finally:
-            self.answered(scope, status, time.perf_counter() - started)
-
-    def answered(self, scope: Scope, status: int, seconds: float) -> None:
-        raise NotImplementedError
-
-
 class RequestMetrics(AnsweredRequests):
     """Counts and times requests per route template, method and status (pure ASGI).
 
@@ -223,59 +190,6 @@ class RequestMetrics(AnsweredRequests):
             method = scope["method"]
             self.requests.labels(handler, method, str(status)).inc()
             self.latency.labels(handler, method).observe(seconds)
-
-
-def access_line_renderer(settings: Settings) -> Callable[[EventDict], bytes]:
-    """An access line as bytes: orjson, or a line laid out as ConsoleRenderer lays out the
-    others (without colours), which costs a twentieth of ConsoleRenderer's time."""
-    if settings.log_renderer == "console":
-        return _console_access_line
-    return lambda entry: orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE)
-
-
-def _console_access_line(entry: EventDict) -> bytes:
-    fields = " ".join(f"{key}={value}" for key, value in entry.items() if key not in _HEAD)
-    head = f"{entry['timestamp']} [{entry['level']:<9}] {entry['event']:<30} [{entry['logger']}]"
-    return f"{head} {fields}\n".encode()
-
-
-_HEAD = frozenset({"timestamp", "level", "event", "logger"})
-
-
-class AccessLog(AnsweredRequests):
-    """One log line per request, once the app has answered (pure ASGI).
-
-    Fields: request_id, method, path, query, route (the template the router matched, read
-    from the scope as RequestMetrics does; null when none did), status, duration_ms,
-    client and http_version, besides the event, level, logger and timestamp every line
-    has. The line goes straight from a dict to the renderer and to stdout: no logger, no
-    LogRecord, which cost more than the line itself (docs/performance.md)."""
-
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
-        super().__init__(app)
-        self.render = access_line_renderer(settings)
-        self.stamp = structlog.processors.TimeStamper(fmt="iso", utc=True)
-        # Under sys.stdout, where the other lines go too: each is written whole, and flushed.
-        self.stdout = sys.stdout.buffer
-
-    def answered(self, scope: Scope, status: int, seconds: float) -> None:
-        client = scope.get("client")
-        entry = {
-            "event": "request",
-            "request_id": correlation_id.get(),
-            "method": scope["method"],
-            "path": scope["path"],
-            "query": scope["query_string"].decode("latin-1"),
-            "route": getattr(scope.get("route"), "path", None),
-            "status": status,
-            "duration_ms": round(seconds * 1000, 2),
-            "client": f"{client[0]}:{client[1]}" if client else None,
-            "http_version": scope["http_version"],
-            "level": "info",
-            "logger": "access",
-        }
-        self.stdout.write(self.render(self.stamp(None, "info", entry)))
-        self.stdout.flush()
 
 
 def install_observability(
