@@ -21,6 +21,17 @@ TERMINATE = text(
 )
 
 
+async def kill_the_services_connections(database_url: str) -> None:
+    """Every connection of the service, from a connection of another application."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            killed = (await connection.execute(TERMINATE, {"name": APPLICATION_NAME})).all()
+            assert killed
+    finally:
+        await engine.dispose()
+
+
 async def test_a_backend_terminated_during_a_request_is_503_then_it_heals(
     app: FastAPI, client: AsyncClient, database_url: str
 ) -> None:
@@ -123,13 +134,7 @@ async def test_reads_on_connections_killed_while_idle_answer_200(
     author = await create_author(client)
     for _ in range(3):
         await asyncio.gather(*(client.get(f"/authors/{author['id']}") for _ in range(8)))
-        engine = create_async_engine(database_url)
-        try:
-            async with engine.connect() as connection:
-                killed = (await connection.execute(TERMINATE, {"name": APPLICATION_NAME})).all()
-                assert killed
-        finally:
-            await engine.dispose()
+        await kill_the_services_connections(database_url)
         answers = await asyncio.gather(*(client.get(f"/authors/{author['id']}") for _ in range(8)))
         assert [a.status_code for a in answers] == [200] * 8
 
@@ -143,13 +148,7 @@ async def test_writes_on_connections_killed_while_idle_answer_201(
         pytest.skip("pg_terminate_backend is PostgreSQL's")
     for _ in range(3):
         await asyncio.gather(*(create_author(client) for _ in range(8)))  # warm the pool
-        engine = create_async_engine(database_url)
-        try:
-            async with engine.connect() as connection:
-                killed = (await connection.execute(TERMINATE, {"name": APPLICATION_NAME})).all()
-                assert killed
-        finally:
-            await engine.dispose()
+        await kill_the_services_connections(database_url)
         await asyncio.sleep(0.1)  # the service's event loop reads the servers' goodbyes
         answers = await asyncio.gather(
             *(client.post("/authors", json=author_body()) for _ in range(8))
