@@ -28,6 +28,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from modules.kernel.identity import SnowflakeGenerator
+from modules.kernel.text import folded, normalised
 
 BASELINE_WORKER_ID = 1022  # no server of the benchmark leases it (they take the lowest free)
 
@@ -41,8 +42,8 @@ WHERE b.id = $1
 ORDER BY ba.position
 """
 INSERT_BOOK = """
-INSERT INTO books (id, title, isbn, pages, price, publication_year, version)
-VALUES ($1, $2, $3, $4, $5, $6, 1)
+INSERT INTO books (id, title, isbn, pages, price, publication_year, version, title_folded)
+VALUES ($1, $2, $3, $4, $5, $6, 1, $7)
 ON CONFLICT (isbn) DO NOTHING
 RETURNING id
 """
@@ -125,6 +126,7 @@ async def get_book(book_id: int, request: Request) -> JSONResponse:
 async def create_book(body: BookIn, request: Request) -> JSONResponse:
     book_id = request.app.state.ids.next_id()
     isbn = body.isbn.replace("-", "").replace(" ", "")
+    title = normalised(body.title)  # stored as the service stores it, and folded for searches
     author_ids = list(dict.fromkeys(body.author_ids))
     authors: list[asyncpg.Record] = []
     async with request.app.state.pool.acquire() as connection:
@@ -132,22 +134,24 @@ async def create_book(body: BookIn, request: Request) -> JSONResponse:
             inserted = await connection.fetchval(
                 INSERT_BOOK,
                 book_id,
-                body.title,
+                title,
                 isbn,
                 body.pages,
                 body.price,
                 body.publication_year,
+                folded(title),
             )
         else:
             async with connection.transaction():
                 inserted = await connection.fetchval(
                     INSERT_BOOK,
                     book_id,
-                    body.title,
+                    title,
                     isbn,
                     body.pages,
                     body.price,
                     body.publication_year,
+                    folded(title),
                 )
                 if inserted is not None:
                     await connection.execute(INSERT_BOOK_AUTHORS, book_id, author_ids)

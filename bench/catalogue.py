@@ -40,6 +40,7 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from modules.kernel.identity import SnowflakeGenerator  # noqa: E402
+from modules.kernel.text import folded  # noqa: E402
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -227,7 +228,7 @@ async def load(dsn: str, catalogue: Catalogue) -> None:
                 await connection.execute(f'DROP INDEX "{index["indexname"]}"')
             await connection.copy_records_to_table(
                 "authors",
-                records=catalogue.authors,
+                records=[(*a, folded(a[1]), folded(a[2])) for a in catalogue.authors],
                 columns=[
                     "id",
                     "first_name",
@@ -236,12 +237,23 @@ async def load(dsn: str, catalogue: Catalogue) -> None:
                     "biography",
                     "version",
                     "book_count",
+                    "first_name_folded",
+                    "last_name_folded",
                 ],
             )
             await connection.copy_records_to_table(
                 "books",
-                records=catalogue.books,
-                columns=["id", "title", "isbn", "pages", "price", "publication_year", "version"],
+                records=[(*b, folded(b[1])) for b in catalogue.books],
+                columns=[
+                    "id",
+                    "title",
+                    "isbn",
+                    "pages",
+                    "price",
+                    "publication_year",
+                    "version",
+                    "title_folded",
+                ],
             )
             await connection.copy_records_to_table(
                 "book_authors",

@@ -69,9 +69,10 @@ SEARCHES: tuple[tuple[str, str | None], ...] = (
 
 # A sample of the catalogue's own titles, as new books (ids and ISBNs no book has).
 INSERT_BOOKS = """
-INSERT INTO books (id, title, isbn, pages, price, publication_year, version)
-SELECT 9000000000000000000 - n, title, '979' || lpad(n::text, 10, '0'), 100, 1000, 2000, 1
-FROM (SELECT title, row_number() OVER () AS n FROM books LIMIT $1) AS sample
+INSERT INTO books (id, title, title_folded, isbn, pages, price, publication_year, version)
+SELECT 9000000000000000000 - n, title, title_folded, '979' || lpad(n::text, 10, '0'),
+       100, 1000, 2000, 1
+FROM (SELECT title, title_folded, row_number() OVER () AS n FROM books LIMIT $1) AS sample
 """
 
 

@@ -6,6 +6,8 @@ still reported on its own.
 
 from __future__ import annotations
 
+import unicodedata
+
 from typing import Any
 from urllib.parse import urlencode
 
@@ -326,6 +328,25 @@ async def test_list_finds_exact_first_and_last_names_ignoring_case_and_spaces(
     # With the other filters: all of them apply.
     assert await found(last_name="murakami", name="ryu") == [ryu["id"]]
     assert await found(first_name="Ryu", name="Haruki") == []
+
+
+async def test_names_are_stored_composed_and_found_however_they_are_typed(
+    client: AsyncClient,
+) -> None:
+    """Trimmed and in NFC when stored and when searched, compared fully case folded."""
+    decomposed = unicodedata.normalize("NFD", "한강")
+    han = await create_author(client, first_name=f" {decomposed} ", last_name="Strauß")
+    assert (han["first_name"], han["last_name"]) == ("한강", "Strauß")
+
+    async def found(**filters: str) -> list[str]:
+        page = await get_json(client, f"/authors?{urlencode(filters)}")
+        return [a["id"] for a in page["items"]]
+
+    assert await found(first_name="한강", last_name="STRAUSS") == [han["id"]]
+    assert await found(first_name=decomposed) == [han["id"]]
+    assert await found(name="strauss") == [han["id"]]
+    assert await found(name=f"STRAUSS {decomposed}") == [han["id"]]
+    assert await found(name="  한강  strauß ") == [han["id"]]
 
 
 async def test_list_refuses_a_blank_or_overlong_exact_name(

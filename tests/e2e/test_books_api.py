@@ -6,6 +6,8 @@ still reported on its own.
 
 from __future__ import annotations
 
+import unicodedata
+
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -331,6 +333,29 @@ async def test_list_filters_by_a_case_insensitive_part_of_the_title(client: Asyn
     assert await found("possess") == [dispossessed["id"]]
     assert await found("nothing like it") == []
     assert await found("") == [left["id"], dispossessed["id"], stories["id"]]
+
+
+async def test_a_title_is_stored_composed_and_found_however_it_is_typed(
+    client: AsyncClient,
+) -> None:
+    """Trimmed and in NFC when stored and when searched, compared fully case folded: the
+    same answers on both databases (ADR 0024)."""
+    han_river = await create_book(client, title=unicodedata.normalize("NFD", " 한강의 노래 "))
+    street = await create_book(client, title="Die Straße")
+    sapiens = await create_book(client, title="Sapiens")
+    assert han_river["title"] == "한강의 노래"  # composed and trimmed, as it is stored
+
+    async def found(title: str) -> list[str]:
+        response = await client.get("/books", params={"title": title})
+        assert response.status_code == 200, response.text
+        return [b["id"] for b in response.json()["items"]]
+
+    assert await found(" Sapiens ") == [sapiens["id"]]
+    assert await found("한강") == [han_river["id"]]
+    assert await found(unicodedata.normalize("NFD", "강의 노")) == [han_river["id"]]
+    assert await found("STRASSE") == [street["id"]]
+    assert await found("strasse") == [street["id"]]
+    assert await found("straße") == [street["id"]]
 
 
 async def test_list_takes_like_wildcards_literally_in_titles(client: AsyncClient) -> None:

@@ -9,11 +9,12 @@ from sqlalchemy import text
 
 from modules.book.application.queries import BookFilter, BookOrder
 from modules.container import Container
+from modules.kernel.text import folded
 from tests.integration.test_read_models import _ROWS, _explain_each_read
 
 INDEX_OF = {
     "id": "pk_books",
-    "title": "ix_books_title_collated",
+    "title": "ix_books_title_folded_id",
     "publication_year": "ix_books_publication_year_id",
     "price": "ix_books_price_id",
 }
@@ -26,8 +27,10 @@ async def _a_catalogue(container: Container) -> None:
     async with container.engine().begin() as connection:
         await connection.execute(
             text(
-                "INSERT INTO books (id, title, isbn, pages, price, publication_year, version)"
-                " SELECT n, md5(CAST(n AS TEXT)), CAST(8000000000000 + n AS TEXT), 1,"
+                "INSERT INTO books"
+                " (id, title, title_folded, isbn, pages, price, publication_year, version)"
+                " SELECT n, md5(CAST(n AS TEXT)), md5(CAST(n AS TEXT)),"
+                " CAST(8000000000000 + n AS TEXT), 1,"
                 " (n * 7919) % 100000, 1900 + (n * 31) % 120, 1"
                 " FROM generate_series(1, :books) AS n"
             ),
@@ -39,16 +42,15 @@ async def _a_catalogue(container: Container) -> None:
 
 
 async def _expected_order(container: Container, order: BookOrder) -> list[int]:
-    """Every book's id in `order`, as the documented rule says: the key (a title lowered),
-    then the id, both reversed for a `-` order. md5 titles are ASCII: Python's lower() is
-    the database's for them."""
+    """Every book's id in `order`, as the documented rule says: the key (a title folded),
+    then the id, both reversed for a `-` order. md5 titles are their own folded form."""
     async with container.engine().connect() as connection:
         rows = (
             await connection.execute(text("SELECT id, title, price, publication_year FROM books"))
         ).all()
     field = order.field
     keyed = [
-        (row.title.lower() if field == "title" else getattr(row, field), row.id) for row in rows
+        (folded(row.title) if field == "title" else getattr(row, field), row.id) for row in rows
     ]
     return [book_id for _, book_id in sorted(keyed, reverse=order.descending)]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import unicodedata
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -118,6 +119,13 @@ def test_migrations_match_the_mapping_and_walk_down_and_up(empty_database: str) 
     if on_postgresql:
         # Updated in place (migration 0008): no pending list for every search to read.
         # The title's trigram index gave way to the suffixes (0009), they to its pieces (0014).
+        # The names' and the title's search indexes are on their folded copies (0015).
+        assert asyncio.run(_trigram_indexes(empty_database)) == {
+            "ix_authors_first_name_folded_trgm": ["fastupdate=off"],
+            "ix_authors_last_name_folded_trgm": ["fastupdate=off"],
+        }
+        assert "book_title_pieces(title_folded)" in (_title_index(empty_database) or "")
+        command.downgrade(config, "0014")
         assert asyncio.run(_trigram_indexes(empty_database)) == {
             "ix_authors_first_name_trgm": ["fastupdate=off"],
             "ix_authors_last_name_trgm": ["fastupdate=off"],
@@ -248,6 +256,35 @@ def test_0012_counts_the_books_each_author_lists_and_keeps_their_links(
     command.downgrade(config, "0011")
     assert asyncio.run(_rows(empty_database, links)) == before
     assert asyncio.run(_rows(empty_database, "SELECT id, version FROM authors")) == {(1, 4), (2, 1)}
+
+
+def test_0015_stores_the_texts_normalised_and_their_folded_copies(empty_database: str) -> None:
+    config = _config(empty_database)
+    command.upgrade(config, "0014")
+    decomposed = unicodedata.normalize("NFD", "Émile 한강")
+    statements = (
+        "INSERT INTO books (id, title, isbn, pages, price, publication_year, version)"
+        f" VALUES (1, ' {decomposed} ', '9780306406157', 10, 100, 2000, 1)",
+        "INSERT INTO authors (id, first_name, last_name, age, biography, version, book_count)"
+        f" VALUES (2, 'Straße ', '{decomposed}', 50, '{decomposed}', 3, 0)",
+    )
+    for statement in statements:
+        asyncio.run(_admin(empty_database, statement))
+
+    command.upgrade(config, "0015")
+
+    composed = "Émile 한강"
+    assert asyncio.run(_rows(empty_database, "SELECT title, title_folded, version FROM books")) == {
+        (composed, "émile 한강", 1)
+    }
+    names = (
+        "SELECT first_name, first_name_folded, last_name, last_name_folded, biography FROM authors"
+    )
+    assert asyncio.run(_rows(empty_database, names)) == {
+        ("Straße", "strasse", composed, "émile 한강", composed)
+    }
+    command.downgrade(config, "0014")
+    assert asyncio.run(_rows(empty_database, "SELECT title FROM books")) == {(composed,)}
 
 
 NEXT_MIGRATION = '''"""a later migration that alters the tables the published views read

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 import asyncpg
@@ -181,8 +182,8 @@ def _explain_each_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 # statement's parameter: the generic plan uses the index, as an index.
 _TITLE_INDEX_OF_A_PARAMETER = re.compile(
     r"Bitmap Index Scan on ix_books_title_pieces.*\n"
-    r".*Index Cond: \(book_title_pieces\(lower\(\(title\)::text\)\) @@ "
-    r"book_title_pieces_query\(lower\(\(\$\d+\)::text\)\)\)"
+    r".*Index Cond: \(book_title_pieces\(title_folded\) @@ "
+    r"book_title_pieces_query\(\(\$\d+\)::text\)\)"
 )
 
 
@@ -314,10 +315,10 @@ async def test_a_renamed_book_is_found_by_its_new_title_and_a_deleted_one_not_at
 async def test_a_title_is_found_as_it_is_written_whatever_its_letters_and_length(
     container: Container, monkeypatch: pytest.MonkeyPatch, walk: int
 ) -> None:
-    """The text is lowered by the database, as the titles are: Python's lower() makes two
-    characters of "İ" and a final "ς" of "Σ", and such a title was not found by its own
-    text. A text longer than the index's pieces is looked up by its pieces and then
-    checked whole; one of spaces only is a text like any other."""
+    """The text is folded as the titles are, so a title is found by its own text, even
+    where folding changes its length ("İ" folds to two characters). A text longer than
+    the index's pieces is looked up by its pieces and then checked whole. The text is
+    trimmed: one of spaces only asks for nothing."""
     monkeypatch.setattr(book_read_side, "TITLE_WALK_BOOKS", walk)
     beginning = "A Title Long Enough To Outgrow The Pieces"
     assert len(beginning) > book_read_side.TITLE_PIECE_LENGTH
@@ -342,9 +343,38 @@ async def test_a_title_is_found_as_it_is_written_whatever_its_letters_and_length
         f"{beginning}, Part One",
         f"{beginning}, Part Two",
     ]
-    assert await found("  ") == ["Two  Spaces"]
+    assert await found("  ") == titles
     assert await found("ne s") == ["One Space"]
-    assert await found(" space") == ["Two  Spaces", "One Space"]
+    assert await found("o  s") == ["Two  Spaces"]
+    assert await found(" space ") == ["Two  Spaces", "One Space"]
+
+
+@pytest.mark.parametrize("walk", [1, 1000])
+async def test_a_title_is_found_however_its_text_is_typed(
+    container: Container, monkeypatch: pytest.MonkeyPatch, walk: int
+) -> None:
+    """Full case folding and Unicode normalisation, the same on both databases: "ß" is
+    "ss", a final "ς" is "σ", and decomposed Hangul or accents (NFD, as macOS types them)
+    find composed ones and the other way round (ADR 0024)."""
+    monkeypatch.setattr(book_read_side, "TITLE_WALK_BOOKS", walk)
+    titles = ["Die Straße", "ΣΊΣΥΦΟΣ", "한강의 노래", unicodedata.normalize("NFD", "Émile")]
+    ids = dict(zip(titles, [await create_book(container, title) for title in titles], strict=True))
+    queries = container.book_queries()
+
+    async def found(text: str) -> list[int]:
+        page = await queries.list(BookFilter(title=text), after_id=None, limit=10)
+        return [book.id for book in page.items]
+
+    assert await found("STRASSE") == [ids["Die Straße"]]
+    assert await found("strasse") == [ids["Die Straße"]]
+    assert await found("straße") == [ids["Die Straße"]]
+    assert await found("σίσυφος") == [ids["ΣΊΣΥΦΟΣ"]]
+    assert await found(unicodedata.normalize("NFD", "한강의")) == [ids["한강의 노래"]]
+    assert await found("émile") == [ids[titles[3]]]
+    assert await found(unicodedata.normalize("NFD", "ÉMILE")) == [ids[titles[3]]]
+    # Stored as typed, but composed: the title a client reads back is NFC.
+    book = await queries.get(ids[titles[3]])
+    assert book is not None and book.title == "Émile"
 
 
 async def _a_prolific_author(container: Container, books: int) -> int:
@@ -356,10 +386,13 @@ async def _a_prolific_author(container: Container, books: int) -> int:
     author_id = await create_author(container, "Prolific", "Writer")
     statements = (
         # The others: ids 1-1000, their books 1,001-4,000; the prolific author's next.
-        "INSERT INTO authors (id, first_name, last_name, age, version, book_count)"
-        " SELECT n, 'Other', 'Author ' || n, 50, 4, 3 FROM generate_series(1, 1000) AS n",
-        "INSERT INTO books (id, title, isbn, pages, price, publication_year, version)"
-        " SELECT n, 'Book ' || n, CAST(8000000000000 + n AS TEXT), 1, 1, 2000, 1"
+        "INSERT INTO authors (id, first_name, last_name, first_name_folded, last_name_folded,"
+        " age, version, book_count)"
+        " SELECT n, 'Other', 'Author ' || n, 'other', 'author ' || n, 50, 4, 3"
+        " FROM generate_series(1, 1000) AS n",
+        "INSERT INTO books"
+        " (id, title, title_folded, isbn, pages, price, publication_year, version)"
+        " SELECT n, 'Book ' || n, 'book ' || n, CAST(8000000000000 + n AS TEXT), 1, 1, 2000, 1"
         " FROM generate_series(1001, 4000 + :books) AS n",
         "INSERT INTO book_authors (book_id, author_id, position)"
         " SELECT n, CASE WHEN n > 4000 THEN CAST(:author AS BIGINT) ELSE n % 1000 + 1 END, 1"
@@ -431,7 +464,7 @@ async def test_exact_names_and_full_names_are_found_through_the_trigram_indexes(
         assert [a.id for a in page.items] == [author_id], author_filter
 
     for plan in plans:
-        assert re.search(r"Index Scan on ix_authors_(first|last)_name_trgm", plan), plan
+        assert re.search(r"Index Scan on ix_authors_(first|last)_name_folded_trgm", plan), plan
         assert "pk_authors" not in plan, plan  # not every author, in id order
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from modules.kernel.errors import InvalidValue
+from modules.kernel.text import normalised
 
 
 def _clean_name(field: str, value: str) -> str:
-    text = value.strip()
+    text = normalised(value)  # trimmed, in NFC
     if not text:
         raise InvalidValue(field, f"{field} must not be blank")
     if len(text) > 100:
@@ -46,5 +47,6 @@ class Biography:
     value: str
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "value", normalised(self.value))
         if len(self.value) > 3000:
             raise InvalidValue("biography", "biography must be at most 3000 characters")

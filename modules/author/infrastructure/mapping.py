@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import event
 from sqlalchemy.orm import composite, relationship
 
 from modules.author.domain.author import Author, AuthorBook
 from modules.author.domain.value_objects import Age, Biography, FirstName, LastName
 from modules.author.infrastructure.tables import author_books, authors
+from modules.kernel.text import folded
 from modules.platform.db.database import mapper_registry
 
 
@@ -43,3 +47,11 @@ def start_author_mappers() -> None:
         version_id_col=authors.c.version,
         version_id_generator=False,
     )
+    event.listen(Author, "before_insert", _fold_names)
+    event.listen(Author, "before_update", _fold_names)
+
+
+def _fold_names(_mapper: Any, _connection: Any, author: Author) -> None:
+    """Store the names as searches compare them; unchanged ones are not written again."""
+    author._first_name_folded = folded(author.first_name.value)  # type: ignore[attr-defined]
+    author._last_name_folded = folded(author.last_name.value)  # type: ignore[attr-defined]

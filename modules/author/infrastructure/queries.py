@@ -37,8 +37,9 @@ from modules.author.application.queries import (
 )
 from modules.author.infrastructure.tables import author_books, authors
 from modules.kernel.paging import Page, encode_cursor
+from modules.kernel.text import folded
 from modules.platform.db.read_database import ReadDatabase, Rows
-from modules.platform.db.sql import containing, contains_ignoring_case
+from modules.platform.db.sql import containing
 
 # Book's published view. Not one of Author's tables: it hangs on a MetaData of its own,
 # so nothing of Author's creates, migrates or writes it.
@@ -98,20 +99,21 @@ _AUTHOR_BY_ID = _with_books(select(authors).where(authors.c.id == bindparam("id"
 _EXISTING = select(authors.c.id).where(authors.c.id.in_(bindparam("ids", expanding=True)))
 
 
+def _contains(folded_name: ColumnElement[str], pattern: str) -> ColumnElement[bool]:
+    """The folded name holds the folded text of the LIKE pattern `pattern` (made by
+    `containing`). On PostgreSQL the folded names' trigram indexes answer it."""
+    return folded_name.like(bindparam(pattern, type_=String()), escape="\\")
+
+
 def _in_either_name(pattern: str) -> ColumnElement[bool]:
     return or_(
-        contains_ignoring_case(authors.c.first_name, pattern),
-        contains_ignoring_case(authors.c.last_name, pattern),
+        _contains(authors.c.first_name_folded, pattern),
+        _contains(authors.c.last_name_folded, pattern),
     )
 
 
 def _full_name(first: ColumnElement[str], second: ColumnElement[str]) -> ColumnElement[str]:
     return first + literal_column("' '", String) + second
-
-
-def _equal_ignoring_case(column: ColumnElement[str], name: str) -> ColumnElement[bool]:
-    # On PostgreSQL the trigram index of lower(column) answers equality too (pg_trgm 1.6).
-    return func.lower(column) == func.lower(bindparam(name, type_=String()))
 
 
 @cache
@@ -130,18 +132,21 @@ def _page_statement(*, after: bool, words: int, first_name: bool, last_name: boo
             _in_either_name("first_word_pattern"),
             _in_either_name("last_word_pattern"),
             or_(
-                contains_ignoring_case(
-                    _full_name(authors.c.first_name, authors.c.last_name), "name_pattern"
+                _contains(
+                    _full_name(authors.c.first_name_folded, authors.c.last_name_folded),
+                    "name_pattern",
                 ),
-                contains_ignoring_case(
-                    _full_name(authors.c.last_name, authors.c.first_name), "name_pattern"
+                _contains(
+                    _full_name(authors.c.last_name_folded, authors.c.first_name_folded),
+                    "name_pattern",
                 ),
             ),
         )
+    # On PostgreSQL the trigram indexes of the folded names answer equality too (pg_trgm 1.6).
     if first_name:
-        page = page.where(_equal_ignoring_case(authors.c.first_name, "first_name"))
+        page = page.where(authors.c.first_name_folded == bindparam("first_name"))
     if last_name:
-        page = page.where(_equal_ignoring_case(authors.c.last_name, "last_name"))
+        page = page.where(authors.c.last_name_folded == bindparam("last_name"))
     return _with_books(page)
 
 
@@ -172,6 +177,10 @@ def _views(rows: Rows) -> list[AuthorView]:
     return views
 
 
+def _folded_or_none(name: str | None) -> str | None:
+    return None if name is None else folded(name)
+
+
 class SqlAuthorQueries:
     def __init__(self, database: ReadDatabase) -> None:
         self._database = database
@@ -183,7 +192,7 @@ class SqlAuthorQueries:
     async def list(
         self, author_filter: AuthorFilter, *, after_id: int | None, limit: int
     ) -> Page[AuthorView]:
-        words = (author_filter.name or "").split()
+        words = folded(author_filter.name or "").split()
         statement = _page_statement(
             after=after_id is not None,
             words=min(len(words), 2),
@@ -196,8 +205,8 @@ class SqlAuthorQueries:
             "name_pattern": containing(" ".join(words)) if words else None,
             "first_word_pattern": containing(words[0]) if words else None,
             "last_word_pattern": containing(words[-1]) if words else None,
-            "first_name": author_filter.first_name,
-            "last_name": author_filter.last_name,
+            "first_name": _folded_or_none(author_filter.first_name),
+            "last_name": _folded_or_none(author_filter.last_name),
         }
         views = _views(await self._database.rows(statement, parameters))
         has_more = len(views) > limit

@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 
 from modules.platform.db.database import metadata
+from modules.platform.db.sql import FoldedText
 from modules.platform.events.outbox_tables import inbox_table, outbox_table
 
 authors = Table(
@@ -24,6 +25,9 @@ authors = Table(
     Column("id", BigInteger, primary_key=True, autoincrement=False),
     Column("first_name", String(100), nullable=False),
     Column("last_name", String(100), nullable=False),
+    # The names as searches compare them, written with them (mapping.py).
+    Column("first_name_folded", FoldedText, nullable=False),
+    Column("last_name_folded", FoldedText, nullable=False),
     Column("age", Integer, nullable=False),
     Column("biography", Text, nullable=True),
     Column("version", Integer, nullable=False),

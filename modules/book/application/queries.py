@@ -38,7 +38,7 @@ class BookOrder(StrEnum):
 
     ID = "id"  # creation order, the default
     ID_DESC = "-id"
-    TITLE = "title"  # A to Z by lower(title), in code point order (docs/api.md)
+    TITLE = "title"  # A to Z by folded title, in code point order (docs/api.md)
     TITLE_DESC = "-title"
     YEAR = "publication_year"
     YEAR_DESC = "-publication_year"

@@ -9,6 +9,7 @@ from stdnum import isbn as stdnum_isbn
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from modules.kernel.errors import InvalidValue
+from modules.kernel.text import normalised
 
 MAX_PRICE_WON = 1_000_000_000_000  # a trillion won: far above any book, far below BIGINT
 MAX_PAGES = 100_000
@@ -17,10 +18,10 @@ MIN_PUBLICATION_YEAR = 1
 
 @dataclass(frozen=True, slots=True)
 class Title:
-    value: str
+    value: str  # trimmed, in NFC: stored as a person would type it whatever their keyboard sent
 
     def __post_init__(self) -> None:
-        text = self.value.strip()
+        text = normalised(self.value)
         if not text:
             raise InvalidValue("title", "title must not be blank")
         if len(text) > 255:

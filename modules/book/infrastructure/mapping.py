@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import event
 from sqlalchemy.orm import composite, relationship
 
 from modules.book.domain.book import Book, BookAuthor
 from modules.book.domain.value_objects import Isbn, Pages, Price, PublicationYear, Title
 from modules.book.infrastructure.tables import book_authors, books
+from modules.kernel.text import folded
 from modules.platform.db.database import mapper_registry
 
 
@@ -40,3 +44,10 @@ def start_book_mappers() -> None:
         version_id_col=books.c.version,
         version_id_generator=False,
     )
+    event.listen(Book, "before_insert", _fold_title)
+    event.listen(Book, "before_update", _fold_title)
+
+
+def _fold_title(_mapper: Any, _connection: Any, book: Book) -> None:
+    """Store the title as searches compare it; an unchanged one is not written again."""
+    book._title_folded = folded(book.title.value)  # type: ignore[attr-defined]

@@ -20,7 +20,6 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
-    func,
     select,
     tuple_,
 )
@@ -35,8 +34,9 @@ from modules.book.infrastructure.title_search import (  # noqa: F401  (tests rea
     title_page,
 )
 from modules.kernel.paging import Key, Page, encode_cursor, encode_position
+from modules.kernel.text import folded
 from modules.platform.db.read_database import ReadDatabase, Rows
-from modules.platform.db.sql import containing, contains_ignoring_case
+from modules.platform.db.sql import containing
 
 # Author's published view. Not one of Book's tables: it hangs on a MetaData of its own,
 # so nothing of Book's creates, migrates or writes it.
@@ -49,49 +49,38 @@ author_names = Table(
 )
 
 
-def _sort_key(
-    columns: ReadOnlyColumnCollection[str, Any], field: str, postgresql: bool
-) -> ColumnElement[Any]:
-    """What an order sorts on. Titles sort by lower(title) in code point order, the same
-    on both databases: COLLATE "C" on PostgreSQL, whose default collation follows the
-    server's locale; SQLite compares text that way already (docs/api.md)."""
-    if field != "title":
-        return columns[field]  # type: ignore[no-any-return]
-    lowered = func.lower(columns.title)
-    return lowered.collate("C") if postgresql else lowered
+def _sort_key(columns: ReadOnlyColumnCollection[str, Any], field: str) -> ColumnElement[Any]:
+    """What an order sorts on. Titles sort by their folded form, code point by code point
+    on both databases (the column's collation, docs/api.md)."""
+    return columns["title_folded" if field == "title" else field]  # type: ignore[no-any-return]
 
 
 def _ordered(
-    columns: ReadOnlyColumnCollection[str, Any], order: BookOrder, postgresql: bool
+    columns: ReadOnlyColumnCollection[str, Any], order: BookOrder
 ) -> list[ColumnElement[Any]]:
     """ORDER BY of `order`: its key, then the id, both reversed for a `-` order."""
     keys = [columns.id]
     if order.field != "id":
-        keys.insert(0, _sort_key(columns, order.field, postgresql))
+        keys.insert(0, _sort_key(columns, order.field))
     return [key.desc() for key in keys] if order.descending else keys
 
 
-def _after_cursor(order: BookOrder, postgresql: bool) -> ColumnElement[bool]:
+def _after_cursor(order: BookOrder) -> ColumnElement[bool]:
     """Past the cursor's book in `order`: (key, id) beyond the cursor's (key, id), which
-    the order's index (migration 0013) reads as a range."""
+    the order's index reads as a range. A title cursor's key is bound folded."""
     if order.field == "id":
         return (
             books.c.id < bindparam("after_id")
             if order.descending
             else books.c.id > bindparam("after_id")
         )
-    cursor_key: ColumnElement[Any] = bindparam("after_key", type_=books.c[order.field].type)
-    if order.field == "title":  # lowered and collated as the titles are
-        cursor_key = func.lower(cursor_key)
-        cursor_key = cursor_key.collate("C") if postgresql else cursor_key
-    position = tuple_(_sort_key(books.c, order.field, postgresql), books.c.id)
-    cursor = tuple_(cursor_key, bindparam("after_id"))
+    key_column = _sort_key(books.c, order.field)
+    position = tuple_(key_column, books.c.id)
+    cursor = tuple_(bindparam("after_key", type_=key_column.type), bindparam("after_id"))
     return position < cursor if order.descending else position > cursor
 
 
-def _with_authors(
-    page: Select[Any], order: BookOrder = BookOrder.ID, postgresql: bool = False
-) -> Select[Any]:
+def _with_authors(page: Select[Any], order: BookOrder = BookOrder.ID) -> Select[Any]:
     """The books `page` selects, one row per author (in the book's order of authors), or
     one row with no author. A link to an author who no longer exists joins to nothing."""
     chosen = page.subquery("b")
@@ -114,7 +103,7 @@ def _with_authors(
                 author_names, author_names.c.id == book_authors.c.author_id
             )
         )
-        .order_by(*_ordered(chosen.c, order, postgresql), book_authors.c.position)
+        .order_by(*_ordered(chosen.c, order), book_authors.c.position)
     )
 
 
@@ -132,7 +121,6 @@ def _page_statement(
     year_max: bool = False,
     title_index: bool = False,
     order: BookOrder = BookOrder.ID,
-    postgresql: bool = False,
 ) -> Select[Any]:
     """One statement per combination of filters and order, built once: values are bound
     parameters."""
@@ -149,10 +137,8 @@ def _page_statement(
                 isbn=isbn,
                 year_min=year_min,
                 year_max=year_max,
-                postgresql=postgresql,
             ),
             order,
-            postgresql,
         )
     page = select(books).order_by(books.c.id).limit(bindparam("limit"))
     if after:
@@ -160,7 +146,7 @@ def _page_statement(
     if isbn:
         page = page.where(books.c.isbn == bindparam("isbn"))  # its unique index answers
     if title:
-        page = page.where(title_contains(books.c.title))
+        page = page.where(title_contains(books.c.title_folded))
     if author:
         # The author's links in book order (ix_book_authors_author_id_book_id), from the
         # cursor on: a page reads as many as it shows, however many books the author has.
@@ -190,18 +176,17 @@ def _ordered_page(
     isbn: bool,
     year_min: bool,
     year_max: bool,
-    postgresql: bool,
 ) -> Select[Any]:
     """A page in an order other than the id's, read along that order's index. A title
     filter is checked on each book the index yields (not the title search of ADR 0009,
     which walks in id order): a rare text reads the whole index (docs/api.md)."""
-    page = select(books).order_by(*_ordered(books.c, order, postgresql)).limit(bindparam("limit"))
+    page = select(books).order_by(*_ordered(books.c, order)).limit(bindparam("limit"))
     if after:
-        page = page.where(_after_cursor(order, postgresql))
+        page = page.where(_after_cursor(order))
     if isbn:
         page = page.where(books.c.isbn == bindparam("isbn"))
     if title:
-        page = page.where(contains_ignoring_case(books.c.title, "title_pattern"))
+        page = page.where(title_contains(books.c.title_folded))
     if author:
         links = select(book_authors.c.book_id).where(
             book_authors.c.author_id == bindparam("author_id")
@@ -255,7 +240,9 @@ class SqlBookQueries:
         order: BookOrder = BookOrder.ID,
         after_key: Key = None,
     ) -> Page[BookView]:
-        title = book_filter.title
+        title = folded(book_filter.title) if book_filter.title else None
+        if order.field == "title" and isinstance(after_key, str):
+            after_key = folded(after_key)  # the cursor keeps the title as shown
         year_min, year_max = book_filter.publication_year_min, book_filter.publication_year_max
         statement = _page_statement(
             after=after_id is not None,
@@ -266,7 +253,6 @@ class SqlBookQueries:
             year_max=year_max is not None,
             title_index=self._title_index and bool(title),
             order=order,
-            postgresql=self._database.dialect == "postgresql",
         )
         parameters = {
             "limit": limit + 1,  # one more than asked: is there a next page?

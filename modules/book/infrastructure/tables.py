@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table
 
 from modules.platform.db.database import metadata
+from modules.platform.db.sql import FoldedText
 from modules.platform.events.outbox_tables import outbox_table
 
 books = Table(
@@ -12,14 +13,16 @@ books = Table(
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=False),
     Column("title", String(255), nullable=False),
+    # The title as searches and the title order compare it, written with it (mapping.py).
+    Column("title_folded", FoldedText, nullable=False),
     Column("isbn", String(13), nullable=False, unique=True),
     Column("pages", Integer, nullable=False),
     Column("price", BigInteger, nullable=False),
     Column("publication_year", Integer, nullable=False),
     Column("version", Integer, nullable=False),
 )
-# GET /books?sort=: a page in each order is a range of its index, in either direction
-# (migration 0013; the titles' index, on lower(title) COLLATE "C", is PostgreSQL's alone).
+# GET /books?sort=: a page in each order is a range of its index, in either direction.
+Index("ix_books_title_folded_id", books.c.title_folded, books.c.id)
 Index("ix_books_publication_year_id", books.c.publication_year, books.c.id)
 Index("ix_books_price_id", books.c.price, books.c.id)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     Select,
     String,
@@ -24,33 +23,26 @@ from modules.book.infrastructure.tables import books
 # walk answers the common words; rarer ones have few matches, which the index finds fast.
 TITLE_WALK_BOOKS = 5000
 
-# On PostgreSQL, a GIN index over each title's pieces: the TITLE_PIECE_LENGTH characters
-# that start at each of its characters (migration 0014, which also defines the functions).
+# On PostgreSQL, a GIN index over each folded title's pieces: the TITLE_PIECE_LENGTH
+# characters that start at each of its characters (migration 0014 defines the functions,
+# 0015 builds the index on the folded titles).
 TITLE_PIECE_LENGTH = 8  # migration 0014's PIECE_LENGTH
 
 
-def folded(text: ColumnElement[str] | BindParameter[str]) -> ColumnElement[str]:
-    """How titles and texts are made comparable: the one place the title search folds
-    case. The database folds both sides: Python's str.lower() is not PostgreSQL's lower()
-    ("İ" becomes two characters, a final "Σ" becomes "ς"), and a title searched for as it
-    is written must be found. Migration 0014's index is built on this same expression:
-    a change here needs a migration that builds the index again."""
-    return func.lower(text)
-
-
-def title_contains(title: ColumnElement[str]) -> ColumnElement[bool]:
-    """The exact condition: `title` holds the text, whose LIKE pattern (made by
-    `containing`, wildcards escaped with a backslash) is the parameter `title_pattern`."""
-    return folded(title).like(folded(bindparam("title_pattern", type_=String())), escape="\\")
+def title_contains(folded_title: ColumnElement[str]) -> ColumnElement[bool]:
+    """The exact condition: the folded title holds the folded text, whose LIKE pattern
+    (made by `containing`, wildcards escaped with a backslash) is the parameter
+    `title_pattern`. Both sides are folded in Python (kernel.text.folded, ADR 0024)."""
+    return folded_title.like(bindparam("title_pattern", type_=String()), escape="\\")
 
 
 def _holds_the_pieces() -> ColumnElement[bool]:
-    """The books whose title has every piece of the text (the parameter `title`), as
-    migration 0014's index is built: `book_title_pieces(lower(title))`. The text's pieces
+    """The books whose title has every piece of the folded text (the parameter `title`), as
+    migration 0015's index is built: `book_title_pieces(title_folded)`. The text's pieces
     are made by the database from the parameter, so a generic plan still uses the index."""
     text = bindparam("title", type_=String())
-    pieces = func.book_title_pieces(folded(books.c.title))
-    return pieces.op("@@")(func.book_title_pieces_query(folded(text)))
+    pieces = func.book_title_pieces(books.c.title_folded)
+    return pieces.op("@@")(func.book_title_pieces_query(text))
 
 
 def title_page(*, after: bool, title_index: bool) -> Select[Any]:
@@ -68,12 +60,12 @@ def title_page(*, after: bool, title_index: bool) -> Select[Any]:
     the whole table). The walk's matches are the first ones after the cursor, so either
     way the page is exactly what `ORDER BY id LIMIT n` over all matches would return.
 
-    The index, on PostgreSQL (`title_index`), is the titles' pieces (migration 0014): it
+    The index, on PostgreSQL (`title_index`), is the folded titles' pieces: it
     finds the books holding every piece of the text, which are then checked whole and
     sorted. Elsewhere the books are read in order to the end.
     """
-    walk = select(books.c.id, books.c.title).order_by(books.c.id).limit(bindparam("walk"))
-    matches = select(books.c.id).where(title_contains(books.c.title))
+    walk = select(books.c.id, books.c.title_folded).order_by(books.c.id).limit(bindparam("walk"))
+    matches = select(books.c.id).where(title_contains(books.c.title_folded))
     if title_index:
         matches = matches.where(_holds_the_pieces())
     if after:
@@ -82,7 +74,7 @@ def title_page(*, after: bool, title_index: bool) -> Select[Any]:
     walked_books = walk.subquery("walked_books")
     walked = (
         select(walked_books.c.id)
-        .where(title_contains(walked_books.c.title))
+        .where(title_contains(walked_books.c.title_folded))
         .order_by(walked_books.c.id)
         .limit(bindparam("limit"))
         .cte("walked")
