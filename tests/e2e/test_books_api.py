@@ -7,7 +7,6 @@ still reported on its own.
 from __future__ import annotations
 
 import unicodedata
-
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
