@@ -60,6 +60,8 @@ sys.path.insert(0, str(PROJECT_DIR))
 from bench import catalogue as seed  # noqa: E402
 from bench.baseline_app import BASELINE_WORKER_ID  # noqa: E402
 from bench.orm_app import ORM_WORKER_ID  # noqa: E402
+from modules.book.application.queries import BookFilter, BookOrder  # noqa: E402
+from modules.kernel.paging import encode_position  # noqa: E402
 
 LUA_SCRIPT = PROJECT_DIR / "bench" / "wrk" / "scenario.lua"
 MIB = 1024 * 1024
@@ -505,7 +507,7 @@ class WrkResult:
     p90_ms: float
     p99_ms: float
     max_ms: float
-    deepest_cursor: str = ""
+    deepest_id: str = ""
     chain_ends: int = 0
     cpu: CpuUsage | None = None
 
@@ -600,7 +602,7 @@ class Wrk:
             p90_ms=latency["p90"] / 1000,
             p99_ms=latency["p99"] / 1000,
             max_ms=latency["max"] / 1000,
-            deepest_cursor=data.get("deepest_cursor") or "",
+            deepest_id=data.get("deepest_id") or "",
             chain_ends=int(data.get("chain_ends") or 0),
         )
 
@@ -741,11 +743,12 @@ class Bench:
         (self.data_dir / "author_ids.txt").write_text("\n".join(map(str, data.author_ids)) + "\n")
         (self.data_dir / "words.txt").write_text("\n".join(seed.TITLE_WORDS) + "\n")
         step = max(1, len(self.book_ids) // 256)
-        starts = [""] + [f"{book_id:016x}" for book_id in self.book_ids[step::step]]
-        # Chains start spread over the list; the first page is cursor 0 (every id is after it).
-        (self.data_dir / "cursors.txt").write_text(
-            "\n".join(s or "0000000000000000" for s in starts) + "\n"
-        )
+        # Chains start spread over the list; the first page is the one after id 0 (every id is).
+        starts = [
+            encode_position(order=BookOrder.ID, scope=BookFilter().scope(), key=None, after_id=b)
+            for b in [0, *self.book_ids[step::step]]
+        ]
+        (self.data_dir / "cursors.txt").write_text("\n".join(starts) + "\n")
 
     # -- servers -------------------------------------------------------------------------------
     def _base_env(self, port: int) -> dict[str, str]:
@@ -906,8 +909,8 @@ class Bench:
                 again = self.measure_once(server, endpoint)
                 if again.cpu and again.cpu.other_cores < other:
                     result = again
-            if endpoint.scenario == "page_deep" and result.deepest_cursor:
-                deepest = int(result.deepest_cursor, 16)
+            if endpoint.scenario == "page_deep" and result.deepest_id:
+                deepest = int(result.deepest_id)
                 position = bisect.bisect_right(self.book_ids, deepest)
                 note = f"reached row {position:,} of {len(self.book_ids):,}"
             drained = self.drain(endpoint)

@@ -29,9 +29,9 @@ from pathlib import Path
 
 from bench import catalogue as seed
 from bench.http_bench import Bench, Config, Server, _log, _signals_raise, http_get
-from modules.author.application.queries import RECENT_BOOKS
+from modules.author.application.queries import RECENT_BOOKS, AuthorFilter
 from modules.kernel.identity import SnowflakeGenerator
-from modules.kernel.paging import encode_cursor
+from modules.kernel.paging import encode_position
 
 PROLIFIC_WORKER_ID = 1022  # not the loader's (1023), nor any server's
 MODEST_BOOKS = 3
@@ -144,7 +144,10 @@ def measure(config: Config, books: int, prolific_books: int, seconds: float) -> 
             results: dict[tuple[str, int], Result] = {}
             for case in CASES:
                 for author_id in (modest, prolific):
-                    path = case.path.format(id=author_id, cursor=encode_cursor(author_id - 1))
+                    cursor = encode_position(
+                        order="id", scope=AuthorFilter().scope(), key=None, after_id=author_id - 1
+                    )
+                    path = case.path.format(id=author_id, cursor=cursor)
                     url = server.base_url + path
                     _log(f"{case.label}, author {author_id}")
                     wrk(url, 1, config.connections)  # warm-up

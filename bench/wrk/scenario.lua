@@ -35,7 +35,7 @@ local counter = 0
 local pending_cursors = {}
 -- Globals, so that done() can collect them from each thread (thread:get reads globals).
 statuses = {}
-deepest = "" -- the largest cursor seen (hex, fixed width: compares as a string)
+deepest = "" -- the largest id a cursor pointed after (zero-padded: compares as a string)
 chain_ends = 0 -- deep paging: chains that reached the last page
 
 local function read_lines(name)
@@ -51,6 +51,26 @@ local function read_lines(name)
   end
   f:close()
   return lines
+end
+
+-- The id a cursor points after, as 19 digits. A cursor is URL-safe base64 of the JSON
+-- ["id","<digest of the filters>",null,<id>] (modules/kernel/paging.py).
+local BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+local function cursor_id(cursor)
+  local bits = cursor:gsub(".", function(c)
+    local value, six = BASE64URL:find(c, 1, true) - 1, ""
+    for _ = 1, 6 do
+      six = (value % 2) .. six
+      value = math.floor(value / 2)
+    end
+    return six
+  end)
+  local payload = bits:sub(1, #bits - #bits % 8):gsub("%d%d%d%d%d%d%d%d", function(byte)
+    return string.char(tonumber(byte, 2))
+  end)
+  local id = payload:match("(%d+)%]$") or ""
+  return string.rep("0", 19 - #id) .. id
 end
 
 local function pick(list)
@@ -244,10 +264,11 @@ end
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
   if scenario == "page_deep" or scenario == "mixed" then
-    local cursor = body and body:match('"next_cursor":"([0-9a-f]+)"')
+    local cursor = body and body:match('"next_cursor":"([%w_-]+)"')
     if cursor then
-      if cursor > deepest then
-        deepest = cursor
+      local id = cursor_id(cursor)
+      if id > deepest then
+        deepest = id
       end
       if scenario == "page_deep" then
         pending_cursors[#pending_cursors + 1] = cursor
@@ -312,7 +333,7 @@ function done(summary, latency, requests)
       mean = latency.mean,
     },
     statuses = merged,
-    deepest_cursor = deepest_seen,
+    deepest_id = deepest_seen,
     chain_ends = ends,
   }
   io.write("BENCH_RESULT " .. to_json(result) .. "\n")

@@ -2,8 +2,9 @@
 
 Ids are Snowflakes, so ordering by id is ordering by creation time, and rows inserted
 while a client pages through land after its cursor: pages never shift or repeat. A list
-in another order pages on (sort key, id) with a position cursor (encode_position): rows
-that do not change keep their place, whatever moves around them.
+in another order pages on (sort key, id): rows that do not change keep their place,
+whatever moves around them. Every cursor names the order and the filters it was made
+for, so that one passed to another list is refused rather than read as a position there.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ T = TypeVar("T")
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
-# 16 hex digits, the first at most 7: exactly the non-negative 64-bit signed integers.
-CURSOR_PATTERN = re.compile(r"[0-7][0-9a-f]{15}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,24 +35,10 @@ class MalformedCursor(ValueError):
 
 _MALFORMED = "malformed cursor: pass back the next_cursor of a previous page"
 
-
-def encode_cursor(after_id: int) -> str:
-    """An opaque token for "the page after this id". Clients must pass it back untouched;
-    every string of this shape is a valid position, so no cursor can break a query."""
-    return f"{after_id:016x}"
-
-
-def decode_cursor(cursor: str) -> int:
-    """The id a cursor points after; a cursor we did not make raises MalformedCursor."""
-    if not CURSOR_PATTERN.fullmatch(cursor):
-        raise MalformedCursor(_MALFORMED)
-    return int(cursor, 16)
-
-
-# A list in another order than the id's pages on its sort key, and the id breaks ties.
-# Its cursor carries both, with the order and a digest of the filters it was made for:
-# URL-safe base64 of a short JSON array. A title may take 1,020 bytes of UTF-8, so the
-# longest cursor is about 1,500 characters; anything longer is not one of ours.
+# A cursor carries the last item's sort key and id, with the order and a digest of the
+# filters it was made for: URL-safe base64 of a short JSON array. A title may take 1,020
+# bytes of UTF-8, so the longest cursor is about 1,500 characters; anything longer is
+# not one of ours.
 MAX_POSITION_CURSOR = 2048
 POSITION_CURSOR_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,2048}")
 _MAX_BIGINT = (1 << 63) - 1
@@ -64,6 +49,11 @@ Key = str | int | None
 class CursorForAnotherList(MalformedCursor):
     """A cursor we made, but for another order or other filters: its position means
     nothing in this list."""
+
+
+def no_key(key: object) -> bool:
+    """The key of a list in id order: none, the id is the whole position."""
+    return key is None
 
 
 def _digest(scope: str) -> str:

@@ -156,6 +156,7 @@ async def test_a_cursor_pages_only_the_order_and_filters_it_was_made_for(
     by_title = await cursor(sort="title", limit=1)
     by_id = await cursor(limit=1)
     apples = await cursor(sort="title", limit=1, title="app")
+    apples_by_id = await cursor(limit=1, title="app")
     cases = [
         ({"sort": "price", "cursor": by_title}, "sort=title, not sort=price"),
         ({"sort": "-title", "cursor": by_title}, "sort=title, not sort=-title"),
@@ -165,6 +166,13 @@ async def test_a_cursor_pages_only_the_order_and_filters_it_was_made_for(
         ({"sort": "title", "publication_year_min": 1, "cursor": by_title}, "other filters"),
         ({"sort": "title", "cursor": apples}, "other filters"),
         ({"sort": "title", "title": "APP", "cursor": apples}, "other filters"),
+        # The default order's cursors too.
+        ({"title": "b", "cursor": apples_by_id}, "other filters"),
+        ({"sort": "id", "cursor": apples_by_id}, "other filters"),
+        ({"title": "app", "author_id": "1", "cursor": apples_by_id}, "other filters"),
+        ({"cursor": by_id, "title": "app"}, "other filters"),
+        ({"sort": "title", "title": "app", "cursor": apples_by_id}, "sort=id, not sort=title"),
+        ({"sort": "-id", "title": "app", "cursor": apples_by_id}, "sort=id, not sort=-id"),
     ]
     for params, says in cases:
         with subtests.test(params=params):
@@ -175,6 +183,8 @@ async def test_a_cursor_pages_only_the_order_and_filters_it_was_made_for(
         assert (await client.get("/books", params={"sort": "title", "cursor": by_title})).is_success
     same = {"sort": "title", "title": "app", "cursor": apples}
     assert (await client.get("/books", params=same)).is_success
+    for same in ({"title": "app"}, {"sort": "id", "title": "app"}):
+        assert (await client.get("/books", params={**same, "cursor": apples_by_id})).is_success
 
 
 MADE_UP_CURSORS = [

@@ -41,6 +41,7 @@ MALFORMED_CURSORS = [
     _cursor(b'{"after": null}'),
     _cursor(json.dumps({"after": 1 << 63}).encode()),
     _cursor(b"\xff\xfe\x00"),
+    "7fffffffffffffff",  # a bare id in hex, as cursors were before they named their list
     "é" * 10,
     "a" * 201,
 ]
@@ -98,6 +99,49 @@ async def test_a_malformed_cursor_is_422(client: AsyncClient, subtests: pytest.S
     for path in LISTS:
         for cursor in MALFORMED_CURSORS:
             with subtests.test(path=path, cursor=cursor[:24]):
+                response = await client.get(path, params={"cursor": cursor})
+                assert_problem(response, 422, field="cursor")
+
+
+# For each list, filters that all select the items FILL made: a cursor is bound to the
+# filters as written, not to what they select.
+SAME_ITEMS_OTHER_FILTERS = {
+    "/authors": [{"name": "A00"}, {"name": "a00"}, {"name": "A0"}],
+    "/books": [{"title": "B00"}, {"title": "b00"}, {"title": "B0"}],
+}
+
+
+def test_every_list_has_filters_for_its_cursors() -> None:
+    assert set(LISTS) == set(SAME_ITEMS_OTHER_FILTERS)
+
+
+@pytest.mark.parametrize("path", LISTS)
+async def test_a_cursor_made_for_other_filters_is_a_422_saying_so(
+    client: AsyncClient, path: str, subtests: pytest.Subtests
+) -> None:
+    await FILL[path](client, 2)
+    made_for, *others = SAME_ITEMS_OTHER_FILTERS[path]
+    first = await client.get(path, params={**made_for, "limit": 1})
+    assert first.status_code == 200, first.text
+    cursor = first.json()["next_cursor"]
+    assert cursor is not None
+    for other in [*others, {}]:
+        with subtests.test(filters=other):
+            response = await client.get(path, params={**other, "cursor": cursor})
+            body = assert_problem(response, 422, field="cursor")
+            assert "made for other filters" in body["errors"][0]["msg"], body
+    again = await client.get(path, params={**made_for, "cursor": cursor})
+    assert again.status_code == 200, again.text
+    assert len(again.json()["items"]) == 1
+
+
+async def test_a_cursor_of_one_list_is_a_422_in_another(client: AsyncClient) -> None:
+    for path in LISTS:
+        await FILL[path](client, 2)
+    cursors = {path: (await get_json(client, f"{path}?limit=1"))["next_cursor"] for path in LISTS}
+    for path in LISTS:
+        for other, cursor in cursors.items():
+            if other != path:
                 response = await client.get(path, params={"cursor": cursor})
                 assert_problem(response, 422, field="cursor")
 

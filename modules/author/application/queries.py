@@ -39,6 +39,10 @@ class AuthorFilter:
     first_name: str | None = None
     last_name: str | None = None
 
+    def scope(self) -> str:
+        """The filters written out, for a cursor to say which list it pages."""
+        return repr((self.name, self.first_name, self.last_name))
+
 
 class AuthorQueries(Protocol):
     async def get(self, author_id: int) -> AuthorView | None: ...

@@ -36,7 +36,7 @@ from modules.author.application.queries import (
     AuthorView,
 )
 from modules.author.infrastructure.tables import author_books, authors
-from modules.kernel.paging import Page, encode_cursor
+from modules.kernel.paging import Page, encode_position
 from modules.kernel.text import folded
 from modules.platform.db.read_database import ReadDatabase, Rows
 from modules.platform.db.sql import containing
@@ -211,7 +211,12 @@ class SqlAuthorQueries:
         views = _views(await self._database.rows(statement, parameters))
         has_more = len(views) > limit
         views = views[:limit]
-        return Page(items=views, next_cursor=encode_cursor(views[-1].id) if has_more else None)
+        if not has_more:
+            return Page(items=views, next_cursor=None)
+        cursor = encode_position(
+            order="id", scope=author_filter.scope(), key=None, after_id=views[-1].id
+        )
+        return Page(items=views, next_cursor=cursor)
 
 
 class SqlAuthorDirectory:

@@ -31,11 +31,12 @@ from modules.platform.http.idempotency import IdempotencyKey, run_idempotently
 from modules.platform.http.openapi import WRITE_PROBLEMS, problem_responses
 from modules.platform.http.resources import Resource
 from modules.platform.http.schemas import (
-    AfterIdFromCursor,
+    CursorQuery,
     IdPath,
     LimitQuery,
     PageOut,
     Storable,
+    cursor_position,
 )
 from modules.platform.http.security import WriteClient
 
@@ -95,7 +96,7 @@ async def get_author(
 )
 async def list_authors(
     queries: Queries,
-    after_id: AfterIdFromCursor,
+    cursor: CursorQuery = None,
     name: Annotated[
         Annotated[str, StringConstraints(max_length=100), Storable] | None,
         Query(
@@ -124,6 +125,7 @@ async def list_authors(
 ) -> Response:
     """Filters combine: `first_name` and `last_name` together ask whether an author exists."""
     author_filter = AuthorFilter(name=name, first_name=first_name, last_name=last_name)
+    _, after_id = cursor_position(cursor, order="id", scope=author_filter.scope())
     page = await queries.list(author_filter, after_id=after_id, limit=limit)
     return tagged_page(AuthorOut, page)
 

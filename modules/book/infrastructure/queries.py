@@ -33,7 +33,7 @@ from modules.book.infrastructure.title_search import (  # noqa: F401  (tests rea
     title_contains,
     title_page,
 )
-from modules.kernel.paging import Key, Page, encode_cursor, encode_position
+from modules.kernel.paging import Key, Page, encode_position
 from modules.kernel.text import folded
 from modules.platform.db.read_database import ReadDatabase, Rows
 from modules.platform.db.sql import containing
@@ -272,8 +272,6 @@ class SqlBookQueries:
         if not has_more:
             return Page(items=views, next_cursor=None)
         last = views[-1]
-        if order is BookOrder.ID:
-            return Page(items=views, next_cursor=encode_cursor(last.id))
         cursor = encode_position(
             order=order, scope=book_filter.scope(), key=order.key_of(last), after_id=last.id
         )

@@ -25,15 +25,7 @@ from modules.book.presentation.schemas import (
     SortQuery,
     YearQuery,
 )
-from modules.kernel.paging import (
-    CURSOR_PATTERN,
-    DEFAULT_LIMIT,
-    CursorForAnotherList,
-    Key,
-    MalformedCursor,
-    decode_cursor,
-    decode_position,
-)
+from modules.kernel.paging import DEFAULT_LIMIT, no_key
 from modules.platform.db.idempotency import IdempotencyStore
 from modules.platform.http.conditional import (
     IfMatch,
@@ -50,6 +42,7 @@ from modules.platform.http.schemas import (
     LimitQuery,
     PageOut,
     Storable,
+    cursor_position,
     query_error,
 )
 from modules.platform.http.security import WriteClient
@@ -118,31 +111,11 @@ def _storable_title(key: object) -> bool:
 # The sort keys a cursor may carry, in the columns' ranges: a value the database cannot
 # bind is a malformed cursor, not an error of the database's.
 _VALID_KEY = {
-    "id": lambda key: key is None,
+    "id": no_key,
     "title": _storable_title,
     "publication_year": lambda key: type(key) is int and -(1 << 31) <= key < 1 << 31,
     "price": lambda key: type(key) is int and -(1 << 63) <= key < 1 << 63,
 }
-
-
-def _position(cursor: str | None, order: BookOrder, scope: str) -> tuple[Key, int | None]:
-    """The sort key and id a cursor points after. In id order it is today's cursor, a bare
-    id valid under any filters; in the others it says which order and filters it pages,
-    and a cursor for another order or other filters is refused, saying so."""
-    if cursor is None:
-        return None, None
-    try:
-        if order is BookOrder.ID:
-            if CURSOR_PATTERN.fullmatch(cursor):
-                return None, decode_cursor(cursor)
-        elif CURSOR_PATTERN.fullmatch(cursor):
-            raise CursorForAnotherList(
-                f"this cursor pages the list in sort=id, not sort={order}: ask for that"
-                " order again, or start over without a cursor"
-            )
-        return decode_position(cursor, order=order, scope=scope, valid_key=_VALID_KEY[order.field])
-    except MalformedCursor as error:
-        raise query_error("cursor", str(error)) from None
 
 
 @router.get(
@@ -199,7 +172,9 @@ async def list_books(
         publication_year_min=publication_year_min,
         publication_year_max=publication_year_max,
     )
-    after_key, after_id = _position(cursor, sort, book_filter.scope())
+    after_key, after_id = cursor_position(
+        cursor, order=sort, scope=book_filter.scope(), valid_key=_VALID_KEY[sort.field]
+    )
     page = await queries.list(
         book_filter, after_id=after_id, limit=limit, order=sort, after_key=after_key
     )

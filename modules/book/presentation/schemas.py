@@ -17,9 +17,9 @@ from modules.book.domain.value_objects import (
     PublicationYear,
     Title,
 )
-from modules.kernel.paging import MAX_POSITION_CURSOR
 from modules.platform.http.conditional import EtagField
 from modules.platform.http.schemas import (
+    CURSOR_QUERY_PATTERN,
     Integral,
     NotNull,
     SnowflakeId,
@@ -69,11 +69,11 @@ YearQuery = Annotated[
     Field(ge=1, le=9999),
     digits_only("must be a year from 1 to 9999, in decimal digits"),
 ]
-# Either cursor: 16 hex digits in id order, URL-safe base64 in the others.
+# Like CursorQuery, but said with the order too: a cursor pages one order.
 BookCursorQuery = Annotated[
     str | None,
     Query(
-        pattern=f"^[A-Za-z0-9_-]{{16,{MAX_POSITION_CURSOR}}}$",
+        pattern=CURSOR_QUERY_PATTERN,
         description=(
             "The `next_cursor` of the previous page, with the same `sort` and filters;"
             " omit it for the first page."

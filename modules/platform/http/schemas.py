@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Path, Query
+from fastapi import Path, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import (
     AfterValidator,
@@ -21,11 +21,13 @@ from pydantic_core import PydanticCustomError
 
 from modules.kernel.errors import InvalidValue
 from modules.kernel.paging import (
-    CURSOR_PATTERN,
     DEFAULT_LIMIT,
     MAX_LIMIT,
+    POSITION_CURSOR_PATTERN,
+    Key,
     MalformedCursor,
-    decode_cursor,
+    decode_position,
+    no_key,
 )
 
 MAX_ID = (1 << 63) - 1
@@ -142,25 +144,38 @@ def query_error(name: str, message: str) -> RequestValidationError:
     return RequestValidationError([{"loc": ("query", name), "msg": message, "type": "value_error"}])
 
 
-def _after_id(
-    cursor: Annotated[
-        str | None,
-        Query(
-            pattern=f"^{CURSOR_PATTERN.pattern}$",
-            description="The `next_cursor` of the previous page; omit it for the first page.",
+# The shape of every cursor (encode_position); the filters, and the order where a list
+# takes one, are checked against the request by cursor_position.
+CURSOR_QUERY_PATTERN = f"^{POSITION_CURSOR_PATTERN.pattern}$"
+CursorQuery = Annotated[
+    str | None,
+    Query(
+        pattern=CURSOR_QUERY_PATTERN,
+        description=(
+            "The `next_cursor` of the previous page, with the same filters; omit it for the"
+            " first page."
         ),
-    ] = None,
-) -> int | None:
+    ),
+]
+
+
+def cursor_position(
+    cursor: str | None,
+    *,
+    order: str,
+    scope: str,
+    valid_key: Callable[[object], bool] = no_key,
+) -> tuple[Key, int | None]:
+    """The sort key and id the `cursor` query parameter points after, (None, None) for a
+    first page. One we did not make, or made for another order or other filters, is a 422
+    on `cursor` that says so."""
     if cursor is None:
-        return None
+        return None, None
     try:
-        return decode_cursor(cursor)
+        return decode_position(cursor, order=order, scope=scope, valid_key=valid_key)
     except MalformedCursor as error:
         raise query_error("cursor", str(error)) from None
 
-
-# The id the requested page starts after, decoded from the opaque `cursor` query parameter.
-AfterIdFromCursor = Annotated[int | None, Depends(_after_id)]
 
 T = TypeVar("T")
 
@@ -195,7 +210,8 @@ NotNull = BeforeValidator(_refuse_null)
 
 
 __all__ = [
-    "AfterIdFromCursor",
+    "CursorQuery",
+    "cursor_position",
     "DEFAULT_LIMIT",
     "digits_only",
     "domain_rule",
