@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from modules.kernel.paging import Page
+from modules.kernel.text import folded
 
 # An author shows at most this many of its books: the newest, by book id (Snowflake ids
 # grow with time). `GET /books?author_id=` pages through all of them.
@@ -40,8 +41,10 @@ class AuthorFilter:
     last_name: str | None = None
 
     def scope(self) -> str:
-        """The filters written out, for a cursor to say which list it pages."""
-        return repr((self.name, self.first_name, self.last_name))
+        """The filters as searches compare them, for a cursor to say which list it pages:
+        `Murakami` and ` murakami ` select the same authors, and share cursors."""
+        name = " ".join(folded(self.name).split()) if self.name else None
+        return repr((name, *(folded(n) if n else None for n in (self.first_name, self.last_name))))
 
 
 class AuthorQueries(Protocol):

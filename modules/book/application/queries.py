@@ -8,6 +8,7 @@ from typing import Protocol
 
 from modules.book.domain.value_objects import Isbn
 from modules.kernel.paging import Key, Page
+from modules.kernel.text import folded
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +68,12 @@ class BookFilter:
     publication_year_max: int | None = None  # inclusive
 
     def scope(self) -> str:
-        """The filters written out, for a cursor to say which list it pages."""
+        """The filters as searches compare them, for a cursor to say which list it pages:
+        `title=app` and `title=APP` select the same books, and share cursors."""
         isbn = self.isbn.value if self.isbn else None
+        title = folded(self.title) if self.title else None
         return repr(
-            (self.title, self.author_id, isbn, self.publication_year_min, self.publication_year_max)
+            (title, self.author_id, isbn, self.publication_year_min, self.publication_year_max)
         )
 
 
