@@ -283,18 +283,30 @@ def report(results: list[tuple[int, dict[str, int], list[Row], TitleFigures]]) -
 
 
 # --- Sorted pages (GET /books?sort=): this block alone measures them ---------------------
-# Each order reads a page along its own index (migration 0013), so its first page and a
-# page from the middle of the catalogue should cost the same at every size. Driven with
+# Each order reads a page along its own index (migrations 0013, 0015), so its first page
+# and a page from the middle of the catalogue should cost the same at every size; so
+# should the ISBN lookup, from the unique index. Driven with
 # bench/prolific.py's wrk runner against a service of their own, after the scenarios above.
 SORTED_PAGES = (
     ("GET /books?sort=title", "/books?sort=title"),
+    ("GET /books?sort=-title", "/books?sort=-title"),
+    ("GET /books?sort=publication_year", "/books?sort=publication_year"),
     ("GET /books?sort=-publication_year", "/books?sort=-publication_year"),
     ("GET /books?sort=price", "/books?sort=price"),
+    ("GET /books?sort=-price", "/books?sort=-price"),
+    ("GET /books?sort=-id", "/books?sort=-id"),
     ("GET /books?sort=title&cursor=… (mid-catalogue)", "/books?sort=title&cursor={middle}"),
     (
         "GET /books?sort=-publication_year&publication_year_max=…",
         "/books?sort=-publication_year&publication_year_max=1990",
     ),
+    # The title search in other orders (ADR 0023): a common word, a rare phrase.
+    ("GET /books?sort=title&title=father", "/books?sort=title&title=father"),
+    ("GET /books?sort=price&title=father", "/books?sort=price&title=father"),
+    ("GET /books?sort=title&title=sea of the fox", "/books?sort=title&title=sea%20of%20the%20fox"),
+    ("GET /books?sort=price&title=sea of the fox", "/books?sort=price&title=sea%20of%20the%20fox"),
+    # The ISBN lookup, from the unique index: the middle book's, typed as ISBN-10 if it has one.
+    ("GET /books?isbn=…", "/books?isbn={isbn}"),
 )
 SORTED_RESULTS: dict[int, dict[str, Result]] = {}
 
@@ -313,11 +325,12 @@ def measure_sorted_pages(bench: Bench) -> dict[str, Result]:
             key=middle["title"],
             after_id=middle_id,
         )
+        isbn = _typed(middle["isbn"])
         results = {}
         for label, path in SORTED_PAGES:
-            url = server.base_url + path.format(middle=cursor)
+            url = server.base_url + path.format(middle=cursor, isbn=isbn)
             status, body = http_get(url)
-            if status != 200 or len(json.loads(body)["items"]) != 20:
+            if status != 200 or not json.loads(body)["items"]:
                 raise RuntimeError(f"{path} answered {status}: {body[:300]!r}")
             _log(f"{label}")
             wrk(url, 1, bench.config.connections)  # warm-up
@@ -325,6 +338,13 @@ def measure_sorted_pages(bench: Bench) -> dict[str, Result]:
         return results
     finally:
         server.stop()
+
+
+def _typed(isbn13: str) -> str:
+    """An ISBN as a person would type it: ISBN-10 with hyphens where there is one."""
+    from stdnum import isbn
+
+    return isbn.format(isbn.to_isbn10(isbn13) if isbn13.startswith("978") else isbn13)
 
 
 def sorted_page_rows(sizes: list[int]) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+import modules.book.infrastructure.queries as book_read_side
 from modules.book.application.queries import BookFilter, BookOrder
 from modules.container import Container
 from modules.kernel.text import folded
@@ -96,3 +97,36 @@ async def test_each_order_reads_a_page_from_its_index(
         ]
         # A page asks for one more than it shows; a year filter passes over some books.
         assert read and max(read) <= 60, plan
+
+
+@pytest.mark.parametrize("order", list(BookOrder))
+async def test_a_rare_title_in_any_order_is_found_through_the_title_index(
+    container: Container, monkeypatch: pytest.MonkeyPatch, order: BookOrder
+) -> None:
+    """The title search walks a few books along the order's index, then asks the title
+    index: a text in one title of the catalogue never reads the whole order's index."""
+    if not container.settings().database_url.startswith("postgresql"):
+        pytest.skip("the plan is PostgreSQL's")
+    monkeypatch.setattr(book_read_side, "TITLE_WALK_BOOKS", 50)
+    await _a_catalogue(container)
+    async with container.engine().connect() as connection:
+        rare, wanted = (
+            await connection.execute(text("SELECT substr(title, 3, 10), id FROM books LIMIT 1"))
+        ).one()
+    plans = _explain_each_read(monkeypatch)
+
+    page = await container.book_queries().list(
+        BookFilter(title=rare.upper()), after_id=None, limit=20, order=order
+    )
+
+    assert [book.id for book in page.items] == [wanted]
+    (plan,) = plans
+    assert "Bitmap Index Scan on ix_books_title_pieces" in plan, plan
+    index = INDEX_OF[order.field]
+    read = [
+        int(rows) * int(loops)
+        for line in plan.splitlines()
+        if f"using {index} on books" in line
+        for rows, loops in _ROWS.findall(line)
+    ]
+    assert read and max(read) <= 50, plan  # the walk, not the catalogue

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
-    ColumnElement,
     Integer,
     MetaData,
     Select,
@@ -21,11 +20,10 @@ from sqlalchemy import (
     Table,
     bindparam,
     select,
-    tuple_,
 )
-from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 from modules.book.application.queries import AuthorName, BookFilter, BookOrder, BookView
+from modules.book.infrastructure.orders import after_cursor, ordered
 from modules.book.infrastructure.tables import book_authors, books
 from modules.book.infrastructure.title_search import (  # noqa: F401  (tests read the length)
     TITLE_PIECE_LENGTH,
@@ -47,37 +45,6 @@ author_names = Table(
     Column("first_name", String),
     Column("last_name", String),
 )
-
-
-def _sort_key(columns: ReadOnlyColumnCollection[str, Any], field: str) -> ColumnElement[Any]:
-    """What an order sorts on. Titles sort by their folded form, code point by code point
-    on both databases (the column's collation, docs/api.md)."""
-    return columns["title_folded" if field == "title" else field]  # type: ignore[no-any-return]
-
-
-def _ordered(
-    columns: ReadOnlyColumnCollection[str, Any], order: BookOrder
-) -> list[ColumnElement[Any]]:
-    """ORDER BY of `order`: its key, then the id, both reversed for a `-` order."""
-    keys = [columns.id]
-    if order.field != "id":
-        keys.insert(0, _sort_key(columns, order.field))
-    return [key.desc() for key in keys] if order.descending else keys
-
-
-def _after_cursor(order: BookOrder) -> ColumnElement[bool]:
-    """Past the cursor's book in `order`: (key, id) beyond the cursor's (key, id), which
-    the order's index reads as a range. A title cursor's key is bound folded."""
-    if order.field == "id":
-        return (
-            books.c.id < bindparam("after_id")
-            if order.descending
-            else books.c.id > bindparam("after_id")
-        )
-    key_column = _sort_key(books.c, order.field)
-    position = tuple_(key_column, books.c.id)
-    cursor = tuple_(bindparam("after_key", type_=key_column.type), bindparam("after_id"))
-    return position < cursor if order.descending else position > cursor
 
 
 def _with_authors(page: Select[Any], order: BookOrder = BookOrder.ID) -> Select[Any]:
@@ -103,7 +70,7 @@ def _with_authors(page: Select[Any], order: BookOrder = BookOrder.ID) -> Select[
                 author_names, author_names.c.id == book_authors.c.author_id
             )
         )
-        .order_by(*_ordered(chosen.c, order), book_authors.c.position)
+        .order_by(*ordered(chosen.c, order), book_authors.c.position)
     )
 
 
@@ -123,51 +90,23 @@ def _page_statement(
     order: BookOrder = BookOrder.ID,
 ) -> Select[Any]:
     """One statement per combination of filters and order, built once: values are bound
-    parameters."""
-    years = year_min or year_max
-    if order is BookOrder.ID and title and not (author or isbn or years):
-        return _with_authors(title_page(after=after, title_index=title_index))
-    if order is not BookOrder.ID:
-        return _with_authors(
-            _ordered_page(
-                order,
-                after=after,
-                title=title,
-                author=author,
-                isbn=isbn,
-                year_min=year_min,
-                year_max=year_max,
-            ),
+    parameters. A title alone is the title search; other filters read the order's index."""
+    if title and not (author or isbn or year_min or year_max):
+        page = title_page(order=order, after=after, title_index=title_index)
+    else:
+        page = _filtered_page(
             order,
+            after=after,
+            title=title,
+            author=author,
+            isbn=isbn,
+            year_min=year_min,
+            year_max=year_max,
         )
-    page = select(books).order_by(books.c.id).limit(bindparam("limit"))
-    if after:
-        page = page.where(books.c.id > bindparam("after_id"))
-    if isbn:
-        page = page.where(books.c.isbn == bindparam("isbn"))  # its unique index answers
-    if title:
-        page = page.where(title_contains(books.c.title_folded))
-    if author:
-        # The author's links in book order (ix_book_authors_author_id_book_id), from the
-        # cursor on: a page reads as many as it shows, however many books the author has.
-        links = select(book_authors.c.book_id).where(
-            book_authors.c.author_id == bindparam("author_id")
-        )
-        if after:
-            links = links.where(book_authors.c.book_id > bindparam("after_id"))
-        page = page.where(books.c.id.in_(links))
-    return _with_authors(_years(page, year_min=year_min, year_max=year_max))
+    return _with_authors(page, order)
 
 
-def _years(page: Select[Any], *, year_min: bool, year_max: bool) -> Select[Any]:
-    if year_min:
-        page = page.where(books.c.publication_year >= bindparam("year_min", type_=Integer()))
-    if year_max:
-        page = page.where(books.c.publication_year <= bindparam("year_max", type_=Integer()))
-    return page
-
-
-def _ordered_page(
+def _filtered_page(
     order: BookOrder,
     *,
     after: bool,
@@ -177,22 +116,31 @@ def _ordered_page(
     year_min: bool,
     year_max: bool,
 ) -> Select[Any]:
-    """A page in an order other than the id's, read along that order's index. A title
-    filter is checked on each book the index yields (not the title search of ADR 0009,
-    which walks in id order): a rare text reads the whole index (docs/api.md)."""
-    page = select(books).order_by(*_ordered(books.c, order)).limit(bindparam("limit"))
+    """A page in `order`, read along that order's index, each filter checked on the books
+    it yields until the page is full: a filter that few books pass reads far (docs/api.md)."""
+    page = select(books).order_by(*ordered(books.c, order)).limit(bindparam("limit"))
     if after:
-        page = page.where(_after_cursor(order))
+        page = page.where(after_cursor(order))
     if isbn:
-        page = page.where(books.c.isbn == bindparam("isbn"))
+        page = page.where(books.c.isbn == bindparam("isbn"))  # its unique index answers
     if title:
         page = page.where(title_contains(books.c.title_folded))
     if author:
         links = select(book_authors.c.book_id).where(
             book_authors.c.author_id == bindparam("author_id")
         )
+        if after and order.field == "id":
+            # The author's links in book order (ix_book_authors_author_id_book_id), from the
+            # cursor on: a page reads as many as it shows, however many books they have.
+            after_id = bindparam("after_id", type_=BigInteger())
+            linked = book_authors.c.book_id
+            links = links.where(linked < after_id if order.descending else linked > after_id)
         page = page.where(books.c.id.in_(links))
-    return _years(page, year_min=year_min, year_max=year_max)
+    if year_min:
+        page = page.where(books.c.publication_year >= bindparam("year_min", type_=Integer()))
+    if year_max:
+        page = page.where(books.c.publication_year <= bindparam("year_max", type_=Integer()))
+    return page
 
 
 def _views(rows: Rows) -> list[BookView]:

@@ -1,4 +1,4 @@
-"""Book's title search: a page of books whose title contains a text, in id order."""
+"""Book's title search: a page of books whose title contains a text, in any order."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from sqlalchemy import (
     union_all,
 )
 
+from modules.book.application.queries import BookOrder
+from modules.book.infrastructure.orders import SORT_COLUMNS, after_cursor, ordered
 from modules.book.infrastructure.tables import books
 
 # How many books, in id order, a title search reads before it turns to the title index.
@@ -45,37 +47,44 @@ def _holds_the_pieces() -> ColumnElement[bool]:
     return pieces.op("@@")(func.book_title_pieces_query(text))
 
 
-def title_page(*, after: bool, title_index: bool) -> Select[Any]:
-    """A page of books whose title contains a text, in id order, at a cost that does not
+def title_page(*, order: BookOrder, after: bool, title_index: bool) -> Select[Any]:
+    """A page of books whose title contains a text, in `order`, at a cost that does not
     grow with the catalogue.
 
     There are two ways to find it, and each fails where the other works. Walking the books
-    in id order and keeping the matches stops after a page of matches: quick for a common
-    word, a read of the whole table for a rare one. An index finds every match, which
-    must then be sorted: quick for a rare text, but a common word matches 1 % of a million
-    books. PostgreSQL cannot estimate how common a substring is, and often picks the
-    wrong one. So the statement does both, in order: it walks TITLE_WALK_BOOKS books and,
-    only if they hold less than a page and are not the last books there are, asks the
-    index (the MATERIALIZED fence keeps the planner from turning that back into a walk of
-    the whole table). The walk's matches are the first ones after the cursor, so either
-    way the page is exactly what `ORDER BY id LIMIT n` over all matches would return.
+    in order (along the order's index) and keeping the matches stops after a page of
+    matches: quick for a common word, a read of the whole table for a rare one. An index
+    finds every match, which must then be sorted: quick for a rare text, but a common word
+    matches 1 % of a million books. PostgreSQL cannot estimate how common a substring is,
+    and often picks the wrong one. So the statement does both, in order: it walks
+    TITLE_WALK_BOOKS books and, only if they hold less than a page and are not the last
+    books there are, asks the index (the MATERIALIZED fence keeps the planner from turning
+    that back into a walk of the whole table). The walk's matches are the first ones after
+    the cursor, so either way the page is exactly what `ORDER BY ... LIMIT n` over all
+    matches would return.
 
-    The index, on PostgreSQL (`title_index`), is the folded titles' pieces: it
-    finds the books holding every piece of the text, which are then checked whole and
-    sorted. Elsewhere the books are read in order to the end.
+    The index, on PostgreSQL (`title_index`), is the folded titles' pieces: it finds the
+    books holding every piece of the text, which are then checked whole and sorted.
+    Elsewhere the books are read in order to the end.
     """
-    walk = select(books.c.id, books.c.title_folded).order_by(books.c.id).limit(bindparam("walk"))
-    matches = select(books.c.id).where(title_contains(books.c.title_folded))
+    # What the walk and the sort read of each book: its id, folded title and sort key.
+    names = dict.fromkeys(["id", "title_folded", SORT_COLUMNS[order.field]])
+    walk = (
+        select(*(books.c[name] for name in names))
+        .order_by(*ordered(books.c, order))
+        .limit(bindparam("walk"))
+    )
+    matches = select(*(books.c[name] for name in names)).where(title_contains(books.c.title_folded))
     if title_index:
         matches = matches.where(_holds_the_pieces())
     if after:
-        walk = walk.where(books.c.id > bindparam("after_id"))
-        matches = matches.where(books.c.id > bindparam("after_id"))
+        walk = walk.where(after_cursor(order))
+        matches = matches.where(after_cursor(order))
     walked_books = walk.subquery("walked_books")
     walked = (
-        select(walked_books.c.id)
+        select(walked_books)
         .where(title_contains(walked_books.c.title_folded))
-        .order_by(walked_books.c.id)
+        .order_by(*ordered(walked_books.c, order))
         .limit(bindparam("limit"))
         .cte("walked")
     )
@@ -96,7 +105,10 @@ def title_page(*, after: bool, title_index: bool) -> Select[Any]:
         .prefix_with("MATERIALIZED")
     )
     first_indexed = (
-        select(indexed.c.id).order_by(indexed.c.id).limit(bindparam("limit")).cte("first_indexed")
+        select(indexed.c.id)
+        .order_by(*ordered(indexed.c, order))
+        .limit(bindparam("limit"))
+        .cte("first_indexed")
     )
     chosen = union_all(
         select(walked.c.id).where(walk_answers),
@@ -105,6 +117,6 @@ def title_page(*, after: bool, title_index: bool) -> Select[Any]:
     return (
         select(books)
         .join(chosen, chosen.c.id == books.c.id)
-        .order_by(books.c.id)
+        .order_by(*ordered(books.c, order))
         .limit(bindparam("limit"))
     )
