@@ -20,7 +20,7 @@ from modules.book.application.queries import BookOrder
 from modules.book.infrastructure.orders import SORT_COLUMNS, after_cursor, ordered
 from modules.book.infrastructure.tables import books
 
-# How many books, in id order, a title search reads before it turns to the title index.
+# How many books, in the page's order, a title search reads before it turns to the index.
 # A word in one title of a hundred fills a page of 20 within about 2,000 books, so the
 # walk answers the common words; rarer ones have few matches, which the index finds fast.
 TITLE_WALK_BOOKS = 5000
