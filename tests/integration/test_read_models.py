@@ -21,6 +21,25 @@ from modules.platform.db.read_database import AsyncpgReadDatabase
 from tests.integration.helpers import create_author, create_book, statements_run
 
 
+async def test_a_renamed_author_is_found_by_the_new_name_only(container: Container) -> None:
+    """The folded copies of the names follow a change of them (ADR 0024)."""
+    author_id = await create_author(container, "Ursula", "Le Guin")
+    await container.update_author()(
+        UpdateAuthorCommand(
+            author_id=author_id, last_name="Straßer", fields_set=frozenset({"last_name"})
+        )
+    )
+    queries = container.author_queries()
+
+    async def found(author_filter: AuthorFilter) -> list[int]:
+        return [a.id for a in (await queries.list(author_filter, after_id=None, limit=5)).items]
+
+    assert await found(AuthorFilter(last_name="STRASSER")) == [author_id]
+    assert await found(AuthorFilter(name="ursula strasser")) == [author_id]
+    assert await found(AuthorFilter(last_name="Le Guin")) == []
+    assert await found(AuthorFilter(first_name="ursula")) == [author_id]
+
+
 async def test_a_book_view_carries_its_authors_current_names(container: Container) -> None:
     author_id = await create_author(container, "Ursula", "Le Guin")
     book_id = await create_book(container, "The Lathe of Heaven", [author_id])
