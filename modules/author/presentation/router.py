@@ -101,8 +101,9 @@ async def list_authors(
         Annotated[str, StringConstraints(max_length=100), Storable] | None,
         Query(
             description=(
-                "A part of the first or last name, ignoring case; several words are a part "
-                "of the full name in either order (`Haruki Murakami`, `Murakami Haruki`)"
+                "A part of the first or last name, ignoring case (full case folding) and"
+                " how Unicode was typed; several words are a part of the full name in either"
+                " order (`Haruki Murakami`, `Murakami Haruki`)"
             ),
             examples=["Murakami"],
         ),

@@ -129,7 +129,13 @@ async def list_books(
     cursor: BookCursorQuery = None,
     title: Annotated[
         Annotated[str, StringConstraints(max_length=255), Storable] | None,
-        Query(description="Case-insensitive substring of the title"),
+        Query(
+            description=(
+                "A part of the title, ignoring case (full case folding, `STRASSE` finds"
+                " `Straße`), surrounding spaces and how Unicode was typed (NFC or NFD)"
+            ),
+            examples=["darkness"],
+        ),
     ] = None,
     author_id: Annotated[IdQuery | None, Query(description="Only books by this author")] = None,
     isbn: Annotated[
