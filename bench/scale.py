@@ -26,8 +26,10 @@ import shutil
 import statistics
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from sqlalchemy import func, select
@@ -43,8 +45,11 @@ from bench.http_bench import (
     http_get,
 )
 from bench.prolific import Result, wrk
-from modules.book.application.queries import BookFilter
+from modules.book.application.queries import BookFilter, BookOrder
+from modules.book.domain.value_objects import Isbn
 from modules.book.infrastructure.queries import SqlBookQueries
+from modules.kernel.paging import Key
+from modules.kernel.text import folded
 from modules.platform.db.read_database import AsyncpgReadDatabase
 
 READS = ("get_book", "list_by_title", "list_by_phrase", "list_by_author", "page_deep")
@@ -66,6 +71,36 @@ SEARCHES: tuple[tuple[str, str | None], ...] = (
     ("one Hangul syllable", "섬"),
     ("the whole title of the middle book", None),  # each catalogue's own
 )
+
+
+# Pages in the other orders, and the ISBN lookup, read one at a time like the searches:
+# (what it is, its filters given the middle book, the order, from the middle book on).
+def _no_filter(_: Any) -> BookFilter:
+    return BookFilter()
+
+
+ORDERED_READS: tuple[tuple[str, Callable[[Any], BookFilter], BookOrder, bool], ...] = (
+    *((f"sort={order}", _no_filter, order, False) for order in BookOrder),
+    ("sort=title from the middle book", _no_filter, BookOrder.TITLE, True),
+    (
+        "sort=-publication_year, publication_year_max=1990",
+        lambda _: BookFilter(publication_year_max=1990),
+        BookOrder.YEAR_DESC,
+        False,
+    ),
+    *(
+        (f'sort={order}, title="{text}"', lambda _, t=text: BookFilter(title=t), order, False)
+        for text in ("father", "the fox", "zanzibar")
+        for order in (BookOrder.TITLE, BookOrder.PRICE)
+    ),
+    (
+        "isbn= (the middle book's)",
+        lambda book: BookFilter(isbn=Isbn(book["isbn"])),
+        BookOrder.ID,
+        False,
+    ),
+)
+
 
 # A sample of the catalogue's own titles, as new books (ids and ISBNs no book has).
 INSERT_BOOKS = """
@@ -93,44 +128,77 @@ class TitleFigures:
     books_total_bytes: int  # with all its indexes (the title index among them)
     index_bytes: int
     searches: list[Search]
+    ordered_reads: list[Search]  # ORDERED_READS, one at a time (no text, no matches)
     write_ms_with_index: float  # per book
     write_ms_without_index: float
 
 
-async def _searches(dsn: str, runs: int) -> list[Search]:
+Read = Callable[[], Awaitable[object]]
+
+
+async def _timed(read: Read, backend_pid: int, runs: int) -> tuple[float, float, float, float]:
+    """p50, p99 and max ms of `runs` calls of `read`, and its PostgreSQL backend's CPU ms
+    per call; after five calls to warm up and to reach the generic plan."""
+    for _ in range(5):
+        await read()
+    cpu_before = cpu_seconds(backend_pid)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await read()
+        times.append((time.perf_counter() - started) * 1000)
+    cpu_ms = (cpu_seconds(backend_pid) - cpu_before) * 1000 / runs
+    times.sort()
+    p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
+    return statistics.median(times), p99, times[-1], cpu_ms
+
+
+async def _searches(dsn: str, runs: int) -> tuple[list[Search], list[Search]]:
+    """The title searches (SEARCHES), then the ordered reads (ORDERED_READS), each through
+    the service's read code on one connection."""
     database = AsyncpgReadDatabase(dsn, pool_size=1)
     queries = SqlBookQueries(database)
     connection = await asyncpg.connect(dsn)
-    results = []
+    searches, ordered = [], []
     try:
         # The one connection's backend, a process of this machine's PostgreSQL.
         (backend,) = await database.rows(select(func.pg_backend_pid().label("pid")), {})
-        middle = await connection.fetchval(
-            "SELECT title FROM books ORDER BY id OFFSET (SELECT count(*) / 2 FROM books) LIMIT 1"
+        middle = await connection.fetchrow(
+            "SELECT id, title, isbn, price, publication_year FROM books ORDER BY id"
+            " OFFSET (SELECT count(*) / 2 FROM books) LIMIT 1"
         )
         for label, wanted in SEARCHES:
-            text = middle if wanted is None else wanted
+            text = middle["title"] if wanted is None else wanted
             matches = await connection.fetchval(
-                "SELECT count(*) FROM books WHERE strpos(lower(title), lower($1)) > 0", text
+                "SELECT count(*) FROM books WHERE strpos(title_folded, $1) > 0", folded(text)
             )
-            times = []
-            for run in range(runs + 5):  # five to warm up, and to reach the generic plan
-                if run == 5:
-                    cpu_before = cpu_seconds(backend["pid"])
-                started = time.perf_counter()
-                await queries.list(BookFilter(title=text), after_id=None, limit=PAGE)
-                if run >= 5:
-                    times.append((time.perf_counter() - started) * 1000)
-            cpu_ms = (cpu_seconds(backend["pid"]) - cpu_before) * 1000 / runs
-            times.sort()
-            p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
-            results.append(
-                Search(label, text, matches, statistics.median(times), p99, times[-1], cpu_ms)
-            )
+
+            def search(text: str = text) -> Awaitable[object]:
+                return queries.list(BookFilter(title=text), after_id=None, limit=PAGE)
+
+            timing = await _timed(search, backend["pid"], runs)
+            searches.append(Search(label, text, matches, *timing))
+        for label, make_filter, order, from_middle in ORDERED_READS:
+            book_filter = make_filter(middle)
+            after_id = middle["id"] if from_middle else None
+            after_key = middle[order.field] if from_middle and order.field != "id" else None
+
+            def read(
+                book_filter: BookFilter = book_filter,
+                order: BookOrder = order,
+                after_id: int | None = after_id,
+                after_key: Key = after_key,
+            ) -> Awaitable[object]:
+                return queries.list(
+                    book_filter, after_id=after_id, limit=PAGE, order=order, after_key=after_key
+                )
+
+            timing = await _timed(read, backend["pid"], runs)
+            ordered.append(Search(label, "", 0, *timing))
     finally:
         await connection.close()
         await database.close()
-    return results
+    return searches, ordered
 
 
 async def _write_ms_per_book(dsn: str, books: int, *, with_index: bool) -> float:
@@ -166,12 +234,13 @@ async def title_figures(dsn: str) -> TitleFigures:
         await connection.close()
     runs = int(os.environ.get("BENCH_SCALE_SEARCHES", "100"))
     writes = int(os.environ.get("BENCH_SCALE_WRITES", "10000"))
-    searches = await _searches(dsn, runs)
+    searches, ordered_reads = await _searches(dsn, runs)
     return TitleFigures(
         books_bytes=sizes["books"],
         books_total_bytes=sizes["books_total"],
         index_bytes=sizes["title_index"],
         searches=searches,
+        ordered_reads=ordered_reads,
         write_ms_with_index=await _write_ms_per_book(dsn, writes, with_index=True),
         write_ms_without_index=await _write_ms_per_book(dsn, writes, with_index=False),
     )
@@ -278,6 +347,25 @@ def report(results: list[tuple[int, dict[str, int], list[Row], TitleFigures]]) -
         searched = label if text is None else f'"{text}" ({label})'
         lines.append(
             f"| {searched} | " + " | ".join(cells) + f" | {_growth(p50s)} | {_growth(cpus)} |"
+        )
+    lines += [
+        "",
+        "## Orders and the ISBN lookup one at a time (the service's statement, one connection)",
+        "",
+        "| `GET /books?` | "
+        + " | ".join(f"{s:,} books: p50, p99, max ms, PostgreSQL CPU ms" for s in sizes)
+        + " | p50 largest / smallest | CPU largest / smallest |",
+        "|---|" + "---|" * len(sizes) + "---|---|",
+    ]
+    for index, (label, _, _, _) in enumerate(ORDERED_READS):
+        reads = [figures.ordered_reads[index] for _, _, _, figures in results]
+        cells = [
+            f"{r.p50_ms:.1f}, {r.p99_ms:.1f}, {r.max_ms:.1f}, {r.postgres_cpu_ms:.2f}"
+            for r in reads
+        ]
+        p50s, cpus = [r.p50_ms for r in reads], [r.postgres_cpu_ms for r in reads]
+        lines.append(
+            f"| {label} | " + " | ".join(cells) + f" | {_growth(p50s)} | {_growth(cpus)} |"
         )
     return "\n".join(lines)
 
