@@ -50,7 +50,10 @@ A catalogue of **books** and **authors**, built as a layered Domain-Driven Desig
 monolith.
 
 * Ids are 64-bit Snowflakes written as **decimal strings**.
-* Lists are pages `{items, next_cursor}`; pass `next_cursor` back as `cursor`.
+* Lists are pages `{items, next_cursor}`; pass `next_cursor` back as `cursor`, with the
+  same `sort` and filters (since 0.3.0, in every order).
+* Text is stored trimmed and in Unicode NFC; searches ignore case by full case folding
+  (since 0.3.0).
 * A list inside a resource is bounded: an author shows their 20 newest books, with
   `books_total` and `books_url` for all of them (since 0.2.0; before, every book); a book
   has at most 50 authors, all shown.
@@ -127,7 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Book catalogue",
-        version="0.2.0",
+        version="0.3.0",
         description=DESCRIPTION,
         lifespan=lifespan,
         telemetry=telemetry_config(settings),
