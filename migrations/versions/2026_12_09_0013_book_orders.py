@@ -23,7 +23,7 @@ down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TITLE_INDEX = "ix_books_title_collated"  # migration-only: MIGRATION_ONLY_INDEX_SUFFIXES
+TITLE_INDEX = "ix_books_title_collated"  # no mapping declares it; 0015 drops it
 
 
 def upgrade() -> None:

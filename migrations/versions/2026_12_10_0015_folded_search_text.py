@@ -61,7 +61,7 @@ TITLE_ORDER_BEFORE = (
 
 def _store_normalised_and_folded(table_name: str, texts: dict[str, str | None]) -> None:
     """Every row, a batch at a time in id order: its texts as the service would store them
-    now. One UPDATE per batch, from a VALUES list (row by row took minutes a million)."""
+    now. One UPDATE per batch, from a VALUES list: row by row took minutes at a million."""
     columns = [*texts, *filter(None, texts.values())]
     table = sa.table(table_name, sa.column("id"), *(sa.column(name) for name in columns))
     bind = op.get_bind()

@@ -160,11 +160,10 @@ async def ensure_schema_is_current(
         )
 
 
-# What only migrations know, on PostgreSQL: trigram indexes for substring search, indexes
-# on a collated expression (`_collated`: the titles' order), and the tables that contexts
-# declare as `migration_only_tables` (kept by SQL, not mapped). Autogenerate and the
-# schema-vs-mapping test leave them alone.
-MIGRATION_ONLY_INDEX_SUFFIXES = ("_trgm", "_collated")
+# What only migrations know, on PostgreSQL: trigram indexes for substring search, and the
+# tables that contexts declare as `migration_only_tables` (kept by SQL, not mapped).
+# Autogenerate and the schema-vs-mapping test leave them alone.
+MIGRATION_ONLY_INDEX_SUFFIXES = ("_trgm",)
 IncludeObject = Callable[[Any, str | None, str, bool, Any], bool]
 
 
