@@ -39,7 +39,7 @@ from modules.author.infrastructure.tables import author_books, authors
 from modules.kernel.paging import Page, encode_position
 from modules.kernel.text import folded
 from modules.platform.db.read_database import ReadDatabase, Rows
-from modules.platform.db.sql import containing
+from modules.platform.db.sql import containing, holds
 
 # Book's published view. Not one of Author's tables: it hangs on a MetaData of its own,
 # so nothing of Author's creates, migrates or writes it.
@@ -99,16 +99,11 @@ _AUTHOR_BY_ID = _with_books(select(authors).where(authors.c.id == bindparam("id"
 _EXISTING = select(authors.c.id).where(authors.c.id.in_(bindparam("ids", expanding=True)))
 
 
-def _contains(folded_name: ColumnElement[str], pattern: str) -> ColumnElement[bool]:
-    """The folded name holds the folded text of the LIKE pattern `pattern` (made by
-    `containing`). On PostgreSQL the folded names' trigram indexes answer it."""
-    return folded_name.like(bindparam(pattern, type_=String()), escape="\\")
-
-
 def _in_either_name(pattern: str) -> ColumnElement[bool]:
+    # On PostgreSQL the folded names' trigram indexes answer it.
     return or_(
-        _contains(authors.c.first_name_folded, pattern),
-        _contains(authors.c.last_name_folded, pattern),
+        holds(authors.c.first_name_folded, pattern),
+        holds(authors.c.last_name_folded, pattern),
     )
 
 
@@ -132,11 +127,11 @@ def _page_statement(*, after: bool, words: int, first_name: bool, last_name: boo
             _in_either_name("first_word_pattern"),
             _in_either_name("last_word_pattern"),
             or_(
-                _contains(
+                holds(
                     _full_name(authors.c.first_name_folded, authors.c.last_name_folded),
                     "name_pattern",
                 ),
-                _contains(
+                holds(
                     _full_name(authors.c.last_name_folded, authors.c.first_name_folded),
                     "name_pattern",
                 ),

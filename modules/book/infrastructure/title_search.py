@@ -19,6 +19,7 @@ from sqlalchemy import (
 from modules.book.application.queries import BookOrder
 from modules.book.infrastructure.orders import SORT_COLUMNS, after_cursor, ordered
 from modules.book.infrastructure.tables import books
+from modules.platform.db.sql import holds
 
 # How many books, in the page's order, a title search reads before it turns to the index.
 # A word in one title of a hundred fills a page of 20 within about 2,000 books, so the
@@ -35,7 +36,7 @@ def title_contains(folded_title: ColumnElement[str]) -> ColumnElement[bool]:
     """The exact condition: the folded title holds the folded text, whose LIKE pattern
     (made by `containing`, wildcards escaped with a backslash) is the parameter
     `title_pattern`. Both sides are folded in Python (kernel.text.folded, ADR 0024)."""
-    return folded_title.like(bindparam("title_pattern", type_=String()), escape="\\")
+    return holds(folded_title, "title_pattern")
 
 
 def _holds_the_pieces() -> ColumnElement[bool]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Text
+from sqlalchemy import ColumnElement, String, Text, bindparam
 
 # A column holding text as searches compare it (kernel.text.folded), written beside the
 # text it folds. Compared code point by code point on both databases: "C" on PostgreSQL,
@@ -12,6 +12,12 @@ FoldedText = Text().with_variant(Text(collation="C"), "postgresql")
 
 def containing(text: str) -> str:
     """The LIKE pattern for "contains `text`", with LIKE's wildcards in `text` taken
-    literally (escaped with a backslash: compare with `LIKE ... ESCAPE '\\'`)."""
+    literally (escaped with a backslash, as `holds` compares)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def holds(column: ColumnElement[str], pattern: str) -> ColumnElement[bool]:
+    """`column LIKE :pattern ESCAPE '\\'`: the parameter `pattern` is made by `containing`.
+    Both sides are folded by the service (kernel.text.folded), never by the database."""
+    return column.like(bindparam(pattern, type_=String()), escape="\\")
