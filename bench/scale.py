@@ -277,6 +277,40 @@ def _growth(values: list[float]) -> str:
     return f"{values[-1] / values[0]:.2f}×" if len(values) > 1 and values[0] else "–"
 
 
+def _one_at_a_time(
+    title: str,
+    asked: str,
+    labels: list[str],
+    per_size: list[list[Search]],
+    sizes: list[int],
+    *,
+    matches: bool,
+) -> list[str]:
+    """A table of reads timed one at a time: a row per label, a column per size."""
+    figures = "matches, " * matches + "p50, p99, max ms, PostgreSQL CPU ms"
+    lines = [
+        "",
+        f"## {title} one at a time (the service's statement, one connection)",
+        "",
+        f"| {asked} | "
+        + " | ".join(f"{s:,} books: {figures}" for s in sizes)
+        + " | p50 largest / smallest | CPU largest / smallest |",
+        "|---|" + "---|" * len(sizes) + "---|---|",
+    ]
+    for index, label in enumerate(labels):
+        reads = [timings[index] for timings in per_size]
+        cells = [
+            f"{r.matches:,}, " * matches
+            + f"{r.p50_ms:.1f}, {r.p99_ms:.1f}, {r.max_ms:.1f}, {r.postgres_cpu_ms:.2f}"
+            for r in reads
+        ]
+        p50s, cpus = [r.p50_ms for r in reads], [r.postgres_cpu_ms for r in reads]
+        lines.append(
+            f"| {label} | " + " | ".join(cells) + f" | {_growth(p50s)} | {_growth(cpus)} |"
+        )
+    return lines
+
+
 def report(results: list[tuple[int, dict[str, int], list[Row], TitleFigures]]) -> str:
     sizes = [books for books, _, _, _ in results]
     lines = [
@@ -323,50 +357,22 @@ def report(results: list[tuple[int, dict[str, int], list[Row], TitleFigures]]) -
             f"| {figures.write_ms_with_index:.3f} | {figures.write_ms_without_index:.3f} "
             f"| {figures.write_ms_with_index - figures.write_ms_without_index:.3f} |"
         )
-    lines += [
-        "",
-        "## Title searches one at a time (the service's statement, one connection)",
-        "",
-        "| `title=` | "
-        + " | ".join(f"{s:,} books: matches, p50, p99, max ms, PostgreSQL CPU ms" for s in sizes)
-        + " | p50 largest / smallest | CPU largest / smallest |",
-        "|---|" + "---|" * len(sizes) + "---|---|",
-    ]
-    for index, (label, text) in enumerate(SEARCHES):
-        cells = []
-        p50s = []
-        cpus = []
-        for _, _, _, figures in results:
-            search = figures.searches[index]
-            p50s.append(search.p50_ms)
-            cpus.append(search.postgres_cpu_ms)
-            cells.append(
-                f"{search.matches:,}, {search.p50_ms:.1f}, {search.p99_ms:.1f}, "
-                f"{search.max_ms:.1f}, {search.postgres_cpu_ms:.2f}"
-            )
-        searched = label if text is None else f'"{text}" ({label})'
-        lines.append(
-            f"| {searched} | " + " | ".join(cells) + f" | {_growth(p50s)} | {_growth(cpus)} |"
-        )
-    lines += [
-        "",
-        "## Orders and the ISBN lookup one at a time (the service's statement, one connection)",
-        "",
-        "| `GET /books?` | "
-        + " | ".join(f"{s:,} books: p50, p99, max ms, PostgreSQL CPU ms" for s in sizes)
-        + " | p50 largest / smallest | CPU largest / smallest |",
-        "|---|" + "---|" * len(sizes) + "---|---|",
-    ]
-    for index, (label, _, _, _) in enumerate(ORDERED_READS):
-        reads = [figures.ordered_reads[index] for _, _, _, figures in results]
-        cells = [
-            f"{r.p50_ms:.1f}, {r.p99_ms:.1f}, {r.max_ms:.1f}, {r.postgres_cpu_ms:.2f}"
-            for r in reads
-        ]
-        p50s, cpus = [r.p50_ms for r in reads], [r.postgres_cpu_ms for r in reads]
-        lines.append(
-            f"| {label} | " + " | ".join(cells) + f" | {_growth(p50s)} | {_growth(cpus)} |"
-        )
+    lines += _one_at_a_time(
+        "Title searches",
+        "`title=`",
+        [label if text is None else f'"{text}" ({label})' for label, text in SEARCHES],
+        [figures.searches for _, _, _, figures in results],
+        sizes,
+        matches=True,
+    )
+    lines += _one_at_a_time(
+        "Orders and the ISBN lookup",
+        "`GET /books?`",
+        [label for label, _, _, _ in ORDERED_READS],
+        [figures.ordered_reads for _, _, _, figures in results],
+        sizes,
+        matches=False,
+    )
     return "\n".join(lines)
 
 
